@@ -1,0 +1,1 @@
+"""Pure-Python core of xconn: no Tk import anywhere in this package."""
