@@ -11,6 +11,7 @@ GET <path>, ignores callbacks with a wrong state, stops after one code, cancella
 from __future__ import annotations
 
 import errno
+import os
 import hmac
 import html
 import socket
@@ -136,7 +137,11 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class _Server(ThreadingHTTPServer):
-    allow_reuse_address = False
+    # POSIX SO_REUSEADDR only lets us bind over connections in TIME_WAIT (left by the previous
+    # attempt's browser tab); it never lets two programs listen on one port. Without it a second
+    # Authorize within a minute fails with "port in use". Windows' SO_REUSEADDR would allow
+    # port hijacking, so there SO_EXCLUSIVEADDRUSE is used instead.
+    allow_reuse_address = os.name != "nt"
     daemon_threads = True
     request_queue_size = 64
 
