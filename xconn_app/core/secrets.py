@@ -61,22 +61,25 @@ class TokenStore:
 
     def __init__(self, backend=None):
         self._backend = backend
+        self._checked = False
 
     @property
     def backend(self):
-        if self._backend is None:
-            import keyring
+        if not self._checked:
+            backend = self._backend
+            if backend is None:
+                import keyring
 
-            try:
-                backend = keyring.get_keyring()
-            except Exception as exc:
-                raise KeyringUnavailable(
-                    f"The password store could not be opened ({type(exc).__name__}).", HOW_TO_FIX
-                ) from None
+                try:
+                    backend = keyring.get_keyring()
+                except Exception as exc:
+                    raise KeyringUnavailable(
+                        f"The password store could not be opened ({type(exc).__name__}).", HOW_TO_FIX
+                    ) from None
             problem = backend_problem(backend)
             if problem:
                 raise KeyringUnavailable(f"xconn cannot keep tokens safely: {problem}.", HOW_TO_FIX)
-            self._backend = backend
+            self._backend, self._checked = backend, True
         return self._backend
 
     def describe(self) -> str:
