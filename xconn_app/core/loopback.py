@@ -111,7 +111,10 @@ class _Handler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         if split.path != receiver.path:
             return self._not_here()
-        params = parse_qs(split.query, keep_blank_values=True, errors="replace", max_num_fields=50)
+        try:
+            params = parse_qs(split.query, keep_blank_values=True, errors="replace", max_num_fields=50)
+        except ValueError:  # over 50 fields: not Xero's answer; refuse it like any other
+            params = {}
         outcome = receiver._offer(params)
         if outcome == "accepted":
             self._send(200, page("Connected to Xero", "You can close this tab and return to xconn.",
