@@ -173,3 +173,13 @@ def wait_for(predicate, timeout: float = 10.0, step: float = 0.02) -> bool:
             return True
         time.sleep(step)
     return predicate()
+
+
+def run_cli_plain(*args, **kw):
+    """conftest.run_cli, and when it fails its stderr must be a plain message (assert_plain)."""
+    from conftest import run_cli
+
+    r = run_cli(*args, **kw)
+    if r.code != 0:
+        assert_plain(r.err)
+    return r
