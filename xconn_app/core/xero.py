@@ -19,6 +19,11 @@ DEFAULT_LOGIN = "https://login.xero.com"
 DEFAULT_IDENTITY = "https://identity.xero.com"
 DEFAULT_API = "https://api.xero.com"
 TIMEOUT = (10, 30)
+try:  # XCONN_HTTP_TIMEOUT=S (seconds, read timeout; connect at most 10): tests lower it
+    if float(os.environ.get("XCONN_HTTP_TIMEOUT") or 0) > 0:
+        TIMEOUT = (min(10.0, float(os.environ["XCONN_HTTP_TIMEOUT"])), float(os.environ["XCONN_HTTP_TIMEOUT"]))
+except ValueError:
+    pass
 MAX_RETRY_WAIT = 30.0  # seconds we are willing to sleep for one Retry-After
 MAX_ATTEMPTS = 3
 
