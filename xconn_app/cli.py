@@ -250,6 +250,78 @@ def cmd_switch(args):
     _err(f"Switched {len(moved)} profile(s) to '{args.target}'" + (": " + ", ".join(moved) if moved else "."))
 
 
+def cmd_doctor(args):
+    svc = _service(args)
+    checks = svc.doctor()
+    if args.json:
+        _json([{"check": c.name, "result": c.mark.lower(), "ok": c.ok, "detail": c.detail, "fix": c.fix}
+               for c in checks])
+    else:
+        _out(svc.doctor_report(checks))
+    return EXIT_OK if all(c.ok for c in checks) else EXIT_ERROR
+
+
+def cmd_refresh(args):
+    if not args.all:
+        raise InvalidInput("Say which connections to renew.", "Use: xconn refresh --all")
+    results = _service(args).refresh_all(0 if args.force else 20.0)
+    if args.json:
+        _json([r.__dict__ for r in results])
+    else:
+        for r in results:
+            _out(f"{r.name}: {r.outcome.replace('_', ' ')} - {r.message}")
+    if any(r.outcome == "needs_reauthorization" for r in results):
+        _err("Some connections need re-authorization: edit them in xconn and press Authorize.")
+        return 3
+    return EXIT_ERROR if any(r.outcome == "error" for r in results) else EXIT_OK
+
+
+def cmd_history(args):
+    entries = _service(args).history(args.connection, limit=args.limit)
+    if args.json:
+        return _json(entries)
+    if not entries:
+        _err("Nothing recorded yet.")
+    for e in entries:
+        who = f"{e.get('user', '?')}@{e.get('host', '?')}"
+        conn = f" '{e['connection']}'" if e.get("connection") else ""
+        detail = f" ({e['detail']})" if e.get("detail") else ""
+        _out(f"{e.get('at', '')}  {who}  {e.get('what', '')}{conn}{detail}")
+
+
+def cmd_export(args):
+    n = _service(args).export_definitions(args.file)
+    _err(f"Exported {n} connection definition(s) and the capture profiles to {args.file} (no tokens).")
+
+
+def cmd_import(args):
+    svc = _service(args)
+    found = svc.import_conflicts(args.file)
+    policy = args.on_conflict
+    if found and policy == "ask":
+        if not sys.stdin or not sys.stdin.isatty():
+            names = ", ".join(f"'{c.name}'" for c in found)
+            raise InvalidInput(f"These connections exist here with another Client ID: {names}.",
+                               "Choose with --on-conflict skip, rename or replace.")
+
+    def decide(conflict):
+        if policy != "ask":
+            return policy
+        _err(f"'{conflict.name}' exists here with Client ID {conflict.existing_client_id}; the file has "
+             f"{conflict.incoming_client_id}.")
+        answer = input("Keep this computer's (s), replace it (r), or import as a renamed copy (c)? [s] ").strip().lower()
+        return {"r": "replace", "c": "rename"}.get(answer[:1], "skip")
+
+    report = svc.import_definitions(args.file, decide)
+    for label, names in (("Added", report.added), ("Replaced", report.replaced), ("Added as", report.renamed),
+                         ("Kept this computer's", report.skipped), ("Already here", report.unchanged),
+                         ("Capture profiles added", report.profiles_added)):
+        if names:
+            _err(f"{label}: {', '.join(names)}")
+    if report.added or report.replaced or report.renamed:
+        _err("Imported connections are not authorized yet: edit each one and press Authorize.")
+
+
 # -- parser ---------------------------------------------------------------------------------
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
@@ -346,6 +418,26 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("source", metavar="FROM")
     s.add_argument("target", metavar="TO")
     s.add_argument("--profile", action="append", help="only this profile (repeatable)")
+
+    s = cmd("doctor", cmd_doctor, "diagnose this computer: password store, folder, ports, Xero, clock")
+    s.add_argument("--json", action="store_true")
+
+    s = cmd("refresh", cmd_refresh, "keep-alive: renew connections before Xero's 60-day expiry")
+    s.add_argument("--all", action="store_true")
+    s.add_argument("--force", action="store_true", help="renew even those renewed in the last day")
+    s.add_argument("--json", action="store_true")
+
+    s = cmd("history", cmd_history, "what was changed, when and by whom")
+    s.add_argument("connection", nargs="?")
+    s.add_argument("--limit", type=int, default=200)
+    s.add_argument("--json", action="store_true")
+
+    s = cmd("export", cmd_export, "save connection definitions and profiles (never tokens) to a file")
+    s.add_argument("file")
+
+    s = cmd("import", cmd_import, "add connection definitions and profiles from an export file")
+    s.add_argument("file")
+    s.add_argument("--on-conflict", choices=["ask", "skip", "rename", "replace"], default="ask")
     return p
 
 

@@ -612,3 +612,43 @@ class Service:
         return out[-limit:]
 
 
+
+    # -- help-desk tools (core/helpdesk.py) ------------------------------------------------
+    def doctor(self):
+        """Diagnose this computer: keyring, folder, ports, Xero reachable, clock, each connection."""
+        from . import helpdesk
+
+        return helpdesk.doctor(self)
+
+    def doctor_report(self, checks) -> str:
+        from . import helpdesk
+
+        return helpdesk.doctor_report(self, checks)
+
+    def refresh_all(self, min_age_hours: float = 20.0):
+        """Keep-alive: renew every connection before Xero's 60-day unused expiry."""
+        from . import helpdesk
+
+        return helpdesk.refresh_all(self, min_age_hours)
+
+    def keepalive_last_run(self) -> dict | None:
+        from . import helpdesk
+
+        return helpdesk.keepalive_last_run(self)
+
+    def export_definitions(self, path) -> int:
+        """Connection definitions and profiles (never tokens) to a JSON file."""
+        from . import helpdesk
+
+        return helpdesk.export_definitions(self, path)
+
+    def import_conflicts(self, path):
+        from . import helpdesk
+
+        return helpdesk.conflicts(self, helpdesk.read_export(path))
+
+    def import_definitions(self, path, decide=None):
+        """Import definitions; decide(conflict) -> 'skip' | 'replace' | 'rename'."""
+        from . import helpdesk
+
+        return helpdesk.import_definitions(self, path, decide)

@@ -1,0 +1,181 @@
+"""Help-desk toolkit: doctor, paste fallback, keep-alive, audit log, export/import."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+from urllib.parse import urlsplit
+
+import requests
+
+from conftest import CLIENT_ID, ROOT, free_port
+
+
+def authorize(service, name):
+    with service.begin_authorization(name) as pending:
+        threading.Thread(target=requests.get, args=(pending.url,), kwargs={"timeout": 10}, daemon=True).start()
+        return pending.wait(20)
+
+
+def by_name(checks):
+    return {c.name: c for c in checks}
+
+
+def test_doctor_all_good_against_the_standin(standin, redirect_url, service, cli):
+    service.add("A", CLIENT_ID, redirect_url)
+    authorize(service, "A")
+    service.refresh_all()
+    checks = by_name(service.doctor())
+    for name in ("Password store", "Connection list folder", "Xero sign-in service", "Xero API", "Clock",
+                 "Connection 'A'", "Daily keep-alive"):
+        assert checks[name].ok, checks[name]
+    r = cli("doctor", "--json")
+    assert r.code == 0, r
+    assert {c["check"] for c in json.loads(r.out)} >= {"Password store", "Clock"}
+
+
+def test_doctor_reports_broken_keyring_busy_port_and_unreachable_host(isolated, service, cli):
+    port = free_port()
+    service.add("A", CLIENT_ID, f"http://localhost:{port}/callback")
+    dead = f"http://127.0.0.1:{free_port()}"
+    env = {"PYTHON_KEYRING_BACKEND": "filekeyring.BrokenKeyring", "XCONN_XERO_IDENTITY": dead,
+           "XCONN_XERO_API": dead, "XCONN_XERO_LOGIN": dead}
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", port))
+        blocker.listen()
+        r = cli("doctor", "--json", env=env)
+    assert r.code == 1
+    checks = {c["check"]: c for c in json.loads(r.out)}
+    assert checks["Password store"]["result"] == "fail" and "Unlock" in checks["Password store"]["fix"]
+    assert checks[f"Port {port}"]["result"] == "fail" and str(port) in checks[f"Port {port}"]["detail"]
+    assert checks["Xero sign-in service"]["result"] == "fail"
+    assert checks["Xero API"]["result"] == "fail"
+    text = cli("doctor", env=env)
+    assert "[FAIL] Password store" in text.out and "Fix:" in text.out and "Traceback" not in text.err
+
+
+def test_doctor_reports_a_folder_that_cannot_be_written(isolated, tmp_path, cli):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    r = cli("--config-dir", str(blocker / "sub"), "doctor", "--json")
+    checks = {c["check"]: c for c in json.loads(r.out)}
+    assert checks["Connection list folder"]["result"] == "fail"
+    assert "writable" in checks["Connection list folder"]["fix"]
+
+
+def test_paste_fallback_from_the_cli(standin, redirect_url, cli):
+    cli("add", "--name", "A", "--client-id", CLIENT_ID, "--redirect-url", redirect_url)
+    proc = subprocess.Popen([sys.executable, "-m", "xconn_app", "authorize", "A", "--paste"], cwd=str(ROOT),
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ))
+    url = proc.stdout.readline().strip()
+    # The browser is on another machine: the redirect never reaches this one; the user copies it.
+    address = requests.get(url, allow_redirects=False, timeout=5).headers["Location"]
+    out, err = proc.communicate(address + "\n", timeout=30)
+    assert proc.returncode == 0, err
+    assert "Connected to Xero" in err
+
+
+def test_paste_rejects_a_forged_state_and_a_code_for_another_connection(standin, redirect_url, service):
+    import pytest
+
+    from xconn_app.core.errors import InvalidInput
+
+    other_url = f"http://localhost:{free_port()}/callback"
+    standin.register_app(CLIENT_ID, [redirect_url, other_url])
+    service.add("A", CLIENT_ID, redirect_url)
+    service.add("B", CLIENT_ID, other_url)
+    with service.begin_authorization("B") as for_b:
+        b_address = requests.get(for_b.url, allow_redirects=False, timeout=5).headers["Location"]
+        with service.begin_authorization("A") as for_a:
+            with pytest.raises(InvalidInput):
+                for_a.complete_with_address(b_address)  # other connection's address
+            a_address = requests.get(for_a.url, allow_redirects=False, timeout=5).headers["Location"]
+            forged = a_address.split("state=")[0] + "state=forged"
+            with pytest.raises(InvalidInput, match="different sign-in"):
+                for_a.complete_with_address(forged)
+            assert for_a.complete_with_address(a_address).connection.name == "A"
+
+
+def test_refresh_all_keeps_alive_and_reports_revoked(standin, service, cli):
+    urls = [f"http://localhost:{free_port()}/callback" for _ in range(3)]
+    standin.register_app(CLIENT_ID, urls)
+    for name, url in zip(("Fresh", "Old", "Revoked"), urls):
+        service.add(name, CLIENT_ID, url)
+        authorize(service, name)
+    # "Old" was last renewed 50 days ago: near Xero's 60-day expiry.
+    with service.registry.transaction() as data:
+        for c in data.connections:
+            if c.name in ("Old", "Revoked"):
+                for g in c.grants.values():
+                    g.last_refresh = g.authorized_at = g.authorized_at - 50 * 86400
+    assert service.get("Old").status()[1].startswith("Expires in")
+    # Revoke only the third grant at Xero
+    tokens = service.store.load(service.get("Revoked").id)
+    requests.post(standin.base_url + "/connect/revocation",
+                  data={"token": tokens.refresh_token, "client_id": CLIENT_ID}, timeout=5)
+    r = cli("refresh", "--all", "--json")
+    assert r.code == 3, r
+    outcomes = {x["name"]: x["outcome"] for x in json.loads(r.out)}
+    assert outcomes == {"Fresh": "fresh", "Old": "refreshed", "Revoked": "needs_reauthorization"}
+    assert service.get("Old").status()[1] == "Connected"
+    assert service.keepalive_last_run()["results"]["Old"] == "refreshed"
+
+
+def test_every_change_is_in_the_history_without_secrets(standin, redirect_url, service, cli):
+    service.add("A", CLIENT_ID, redirect_url)
+    authorize(service, "A")
+    authorize(service, "A")
+    service.edit("A", name="Head office")
+    service.add("B", CLIENT_ID, f"http://localhost:{free_port()}/cb")
+    service.add_profile("Invoices", "Head office")
+    service.switch_profiles("Head office", "B")
+    service.choose_tenant("Head office", "Demo Company (NZ)")
+    service.delete("B", force=True)
+    whats = [e["what"] for e in service.history()]
+    for expected in ("added", "authorized", "re-authorized", "edited", "profile added", "profiles switched",
+                     "deleted"):
+        assert expected in whats
+    assert [e["what"] for e in service.history("Head office")][:2] == ["added", "authorized"]
+    entry = service.history()[0]
+    assert entry["user"] and entry["host"] and entry["at"]
+    text = (service.location.path / "history.jsonl").read_text()
+    for secret in standin.issued_secrets():
+        assert secret not in text
+    r = cli("history", "Head office")
+    assert r.code == 0 and "re-authorized 'A'" in r.out
+
+
+def test_export_import_round_trip_and_conflict(standin, redirect_url, service, cli, tmp_path):
+    service.add("A", CLIENT_ID, redirect_url)
+    authorize(service, "A")
+    service.add_profile("Invoices", "A")
+    export = tmp_path / "station.json"
+    assert cli("export", str(export)).code == 0
+    text = export.read_text()
+    for secret in standin.issued_secrets():
+        assert secret not in text
+
+    other = tmp_path / "other-station"
+    r = cli("--config-dir", str(other), "import", str(export))
+    assert r.code == 0 and "not authorized yet" in r.err
+    listed = json.loads(cli("--config-dir", str(other), "list", "--json").out)
+    assert listed[0]["name"] == "A" and listed[0]["status"] == "not_authorized"
+    assert json.loads(cli("--config-dir", str(other), "usage", "A", "--json").out) == ["Invoices"]
+
+    # conflict: same name, another client id
+    cli("--config-dir", str(other), "edit", "A", "--client-id", "F" * 32)
+    r = cli("--config-dir", str(other), "import", str(export))
+    assert r.code == 2 and "'A'" in r.err and "--on-conflict" in r.err
+    r = cli("--config-dir", str(other), "import", str(export), "--on-conflict", "rename")
+    assert r.code == 0 and "A (imported)" in r.err
+    r = cli("--config-dir", str(other), "import", str(export), "--on-conflict", "replace")
+    names = {c["name"]: c["client_id"] for c in json.loads(cli("--config-dir", str(other), "list", "--json").out)}
+    assert names == {"A": CLIENT_ID, "A (imported)": CLIENT_ID}
+    r = cli("--config-dir", str(other), "import", str(tmp_path / "missing.json"))
+    assert r.code == 2 and "cannot be read" in r.err
+    assert urlsplit(redirect_url).port
