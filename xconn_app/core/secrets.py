@@ -74,7 +74,7 @@ class TokenStore:
                     backend = keyring.get_keyring()
                 except Exception as exc:
                     raise KeyringUnavailable(
-                        f"The password store could not be opened ({type(exc).__name__}).", HOW_TO_FIX
+                        "The password store could not be opened.", HOW_TO_FIX
                     ) from None
             problem = backend_problem(backend)
             if problem:
@@ -94,7 +94,7 @@ class TokenStore:
             raise
         except Exception as exc:
             raise KeyringUnavailable(
-                f"The password store refused to give back a token ({type(exc).__name__}); it may be locked.",
+                "The password store refused to give back a token; it may be locked.",
                 "Unlock the password store (log out and in again if unsure) and try again.",
             ) from None
 
@@ -107,7 +107,7 @@ class TokenStore:
             raise
         except Exception as exc:
             raise KeyringUnavailable(
-                f"The password store refused to save a token ({type(exc).__name__}); it may be locked or full.",
+                "The password store refused to save a token; it may be locked or full.",
                 "Unlock the password store and try again. Nothing was lost: the previous token is still there.",
             ) from None
 
