@@ -1,0 +1,1 @@
+"""Small shared widgets and the look (colours, fonts, padding, table style)."""
