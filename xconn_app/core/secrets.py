@@ -112,12 +112,19 @@ class TokenStore:
             ) from None
 
     def _delete(self, key: str) -> None:
+        from keyring.errors import PasswordDeleteError
+
         try:
             self.backend.delete_password(SERVICE, key)
         except KeyringUnavailable:
             raise
-        except Exception:
+        except PasswordDeleteError:
             pass  # absent already
+        except Exception:
+            raise KeyringUnavailable(
+                "The password store refused to remove a token; it may be locked.",
+                "Unlock the password store and try again. Nothing was changed.",
+            ) from None
 
     # -- token sets ------------------------------------------------------------------------
     def load(self, connection_id: str) -> TokenSet | None:

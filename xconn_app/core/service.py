@@ -176,6 +176,8 @@ class Service:
             if new_client != conn.client_id:
                 # Tokens belong to the old Xero app: they are useless now and must go.
                 dropped = True
+                self._token_cache.pop(conn.id, None)
+                self.store.delete(conn.id)  # KeyringUnavailable here leaves the registry unchanged
                 conn.grants = {}
                 conn.authorized_by = ""
                 conn.tenant_id = conn.tenant_name = conn.tenant_type = conn.xero_connection_id = ""
