@@ -1,4 +1,4 @@
-"""A private X server for GUI tests: ``from xvfb import display  # noqa`` in a test module.
+"""A private X server for GUI tests: ``from xvfb import display, make_window  # noqa`` in a test module.
 
 Starts ``Xvfb :N`` on a free display number, waits until it accepts clients, points DISPLAY at it
 for the session and stops it at the end. Without Xvfb the tests skip on a laptop and fail in CI.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -90,3 +91,65 @@ def display():
     conftest.require(shutil.which("Xvfb") is not None, "Xvfb")
     with Xvfb() as x:
         yield x.name
+
+
+def pump(widget, until=None, *, timeout: float = 15.0, seconds: float | None = None):
+    """Run the Tk event loop until ``until()`` holds (or for ``seconds``); fail on timeout."""
+    end = time.monotonic() + (seconds if seconds is not None else timeout)
+    while True:
+        widget.update()
+        if until is not None and until():
+            return
+        if time.monotonic() >= end:
+            if until is None:
+                return
+            raise AssertionError(f"condition not met within {timeout} s: {getattr(until, '__name__', until)}")
+        time.sleep(0.005)
+
+
+# -- helpers shared by the GUI tests -----------------------------------------------------------
+
+
+def follow_in_thread(url: str) -> None:
+    """What a browser with automatic consent does: follow the redirects to the loopback server."""
+    import requests
+
+    threading.Thread(target=lambda: requests.get(url, timeout=10), daemon=True).start()
+
+
+def authorize(service, conn_id):
+    return service.authorize(conn_id, open_browser=False, on_url=follow_in_thread)
+
+
+@pytest.fixture
+def make_window(display, isolated):
+    """Build MainWindow(service, dialogs=RecordingDialogs()) and wait for the first load."""
+    from xconn_app.ui.app import MainWindow
+    from xconn_app.ui.dialogs import RecordingDialogs
+
+    built = []
+
+    def make(service, answers=None):
+        win = MainWindow(service, dialogs=RecordingDialogs(answers))
+        built.append(win)
+        pump(win, lambda: win.connections.loaded)
+        return win
+
+    yield make
+    for win in built:
+        try:
+            win.destroy()
+        except Exception:  # noqa: BLE001 - already closed by the test
+            pass
+
+
+def rows(win):
+    tree = win.connections.tree
+    return [tuple(tree.item(i, "values")) for i in tree.get_children()]
+
+
+def row_of(win, name):
+    for values in rows(win):
+        if values[0] == name:
+            return values
+    raise AssertionError(f"no row {name!r} in {rows(win)}")

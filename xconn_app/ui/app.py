@@ -176,5 +176,32 @@ def run(argv=None) -> int:
         root.destroy()
         return 1
     window = MainWindow(service)
+    _bench_first_paint(window)
     window.mainloop()
     return 0
+
+
+def _bench_first_paint(window) -> None:
+    """bench/: XCONN_BENCH_FIRST_PAINT=<file> gets the perf_counter() of the first painted frame
+    and the loaded module names; XCONN_BENCH_EXIT=1 then closes the window."""
+    import os
+
+    target = os.environ.get("XCONN_BENCH_FIRST_PAINT")
+    if not target:
+        return
+
+    def painted(event) -> None:
+        if event.widget is not window or getattr(window, "_bench_painted", False):
+            return
+        window._bench_painted = True
+        window.update_idletasks()
+        import sys
+        import time
+
+        stamp = time.perf_counter()
+        with open(target, "w", encoding="utf-8") as fh:
+            json.dump({"painted": stamp, "modules": sorted(sys.modules)}, fh)
+        if os.environ.get("XCONN_BENCH_EXIT") == "1":
+            window.after(0, window.destroy)
+
+    window.bind("<Expose>", painted, add="+")
