@@ -84,7 +84,7 @@ class DefinitionDialog(Modal):
         self.scopes_message.pack(fill="x")
         self.scopes_box.bind("<KeyRelease>", lambda _e: self.validate_scopes())
 
-        tip = ctk.CTkLabel(outer, text=TIP, text_color=MUTED_TEXT, anchor="w", justify="left", wraplength=540,
+        tip = self.tip_label = ctk.CTkLabel(outer, text=TIP, text_color=MUTED_TEXT, anchor="w", justify="left", wraplength=540,
                            font=ctk.CTkFont(size=12))
         tip.grid(row=11, column=0, columnspan=3, sticky="ew", pady=(PAD, GAP))
 
