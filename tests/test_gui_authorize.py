@@ -145,7 +145,7 @@ def test_pasted_address_finishes_the_authorization(make_window, service, standin
     dialog.finish_button.invoke()
     pump(win, lambda: [c for c in win.dialogs.calls if c[0] == "error"])
     assert win.dialogs.calls[-1][1] == "Please check what you entered"
-    assert "different sign-in" in win.dialogs.calls[-1][2]
+    assert "Copy the whole address" in win.dialogs.calls[-1][2]
     assert dialog.flow.active  # still waiting: a wrong paste does not end the sign-in
     dialog.paste_var.set(landed[0])
     dialog.finish_button.invoke()
