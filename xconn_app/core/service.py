@@ -356,7 +356,8 @@ class Service:
             return cached.access_token
         with self._lock_for(conn.id):
             tokens = self.store.load(conn.id)
-            if tokens is None:
+            grant = conn.grant_for()
+            if tokens is None or (grant and grant.needs_reauthorization):  # Xero refused them: never hand out
                 self._not_authorized(conn)
             if tokens.access_valid() and not force_refresh:
                 self._token_cache[conn.id] = tokens
