@@ -250,6 +250,7 @@ class Service:
                            id=existing.id if existing else Connection(name="", client_id="", redirect_url="").id)
         from .authorization import PendingAuthorization
 
+        self.store.backend  # KeyringUnavailable now, not after the user has logged in at Xero
         return PendingAuthorization(self, draft, is_new=existing is None)
 
     def authorize(self, key, *, open_browser=True, timeout=90.0, on_url=None) -> AuthorizationOutcome:
