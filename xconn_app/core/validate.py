@@ -13,15 +13,21 @@ CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9]{32}$")
 SCOPE_RE = re.compile(r"^[a-z][a-z0-9._]*$")
 
 
+def _emoji_joiner(value: str, i: int) -> bool:
+    """U+200D between two emoji (what emoji pickers insert, e.g. 👩‍💻) is part of the picture."""
+    return (value[i] == "\u200d" and 0 < i < len(value) - 1
+            and unicodedata.category(value[i - 1]) in ("So", "Sk", "Mn") and unicodedata.category(value[i + 1]) == "So")
+
+
 def name(value: str, what: str = "display name") -> str:
-    value = (value or "").strip()
+    value = unicodedata.normalize("NFC", (value or "").strip())  # 'Cafe\u0301' and 'Café' are one name
     if not value:
         raise InvalidInput(f"The {what} is empty.", f"Type a {what} you will recognise, e.g. 'Head office'.")
     if len(value) > NAME_MAX:
         raise InvalidInput(
             f"The {what} is {len(value)} characters long; at most {NAME_MAX} are allowed.", f"Shorten the {what}."
         )
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") for ch in value):
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") and not _emoji_joiner(value, i) for i, ch in enumerate(value)):
         raise InvalidInput(f"The {what} contains invisible control characters.", f"Type the {what} again by hand.")
     return value
 
