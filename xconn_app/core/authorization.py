@@ -57,12 +57,20 @@ class PendingAuthorization:
         try:
             code = self.receiver.wait(timeout)
         except AuthorizationCancelled:
+            self.receiver.close()
             if self._finished is not None:  # completed by a pasted address meanwhile
                 return self._finished
             raise
-        finally:
+        except BaseException:
             self.receiver.close()
-        return self._finish(code)
+            raise
+        # Stop listening while the code is exchanged, not before: the tenants appear sooner.
+        closing = threading.Thread(target=self.receiver.close, name="xconn-loopback-close", daemon=True)
+        closing.start()
+        try:
+            return self._finish(code)
+        finally:
+            closing.join()
 
     def complete_with_address(self, address: str):
         """Finish with the address the browser ended on (paste fallback); same state checks."""

@@ -23,6 +23,7 @@ from .errors import AuthorizationCancelled, AuthorizationDenied, AuthorizationFa
 
 DEFAULT_TIMEOUT = 90.0
 PER_CONNECTION_TIMEOUT = 5.0
+POLL_INTERVAL = 0.02  # how soon close() returns; 2 x 50 wake-ups a second while waiting is nothing
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title} - xconn</title>
@@ -214,7 +215,7 @@ class LoopbackReceiver:
         if not self._servers:
             raise PortInUse(f"xconn could not listen on {self.host} port {self.port}.", "Check the Application URL.", self.port)
         for server in self._servers:
-            t = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
+            t = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": POLL_INTERVAL},
                                  name=f"xconn-loopback-{self.port}", daemon=True)
             t.start()
             self._threads.append(t)
@@ -234,11 +235,15 @@ class LoopbackReceiver:
                          "Choose another port in the Application URL.", self.port)
 
     def close(self) -> None:
+        # shutdown() waits for serve_forever's next poll: stop every server at once, not one
+        # after the other (the Tenant list waits for this after the browser came back).
+        running = any(t.is_alive() for t in self._threads)
+        stoppers = [threading.Thread(target=server.shutdown, daemon=True) for server in self._servers] if running else []
+        for t in stoppers:
+            t.start()
+        for t in stoppers:
+            t.join()
         for server in self._servers:
-            try:
-                server.shutdown() if any(t.is_alive() for t in self._threads) else None
-            except Exception:
-                pass
             server.server_close()
         self._servers = []
 
