@@ -146,6 +146,9 @@ class TokenStore:
         access = "".join(parts) if parts is not None else ""
         if access and _fingerprint(access) != head.get("fp"):
             access = ""  # half-written access token: treat it as expired, refresh will fix it
+        from .logs import remember_secret
+
+        remember_secret(refresh, access)  # read from the keyring: the log redacts them from now on
         return TokenSet(
             access_token=access,
             refresh_token=refresh,
