@@ -6,7 +6,7 @@
     xconn_worker.py mixed W STEPS             one of several concurrent writers: add / edit / switch
     xconn_worker.py token NAME START_AT       wait until time.time() >= START_AT, print an access token
     xconn_worker.py crash-after-refresh NAME  refresh, then die (os._exit(9)) on the first keyring save
-    xconn_worker.py cli PATCH ARGS...         run the CLI with a fault patched in (PATCH: enospc, none)
+    xconn_worker.py cli PATCH ARGS...         run the CLI with a fault patched in (PATCH: enospc, leak, none)
 """
 
 from __future__ import annotations
@@ -86,6 +86,16 @@ def cli(patch: str, args: list[str]) -> int:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
         os.fsync = full
+    elif patch == "leak":  # an unforeseen bug whose message carries every secret the process holds
+        from xconn_app.core import xero
+        from xconn_app.core.secrets import TokenStore
+
+        def leaky(self, access_token):
+            conn_id = os.environ["XCONN_LEAK_CONNECTION"]
+            tokens = TokenStore().load(conn_id)
+            raise RuntimeError(f"boom access={access_token} refresh {tokens.refresh_token} raw:{tokens.refresh_token}")
+
+        xero.XeroClient.list_tenants = leaky
     from xconn_app.cli import main
 
     return main(args)
