@@ -106,13 +106,10 @@ def test_duplicate_names_case_insensitive(seeded):
     ("   ", "empty"),
     ("red\x1b[31m", "control characters"),
     ("line\nbreak", "control characters"),
-    ("null\x00byte", "control characters"),
     ("evil\u202eexe.txt", "control characters"),   # right-to-left override
     ("zero\u200bwidth", "control characters"),     # zero-width space
 ])
 def test_bad_names(seeded, name, says):
-    if "\x00" in name:
-        pytest.skip("argv cannot carry a NUL byte")  # the service rejects it: test_names_in_process
     refused("add", "--name", name, "--client-id", CLIENT_ID, "--redirect-url", GOOD_URL, says=says)
     refused("edit", "Head Office", "--name", name, says=says)
     seeded()

@@ -98,4 +98,5 @@ def test_no_secret_outside_the_keyring(standin, redirect_url, service, isolated)
     # the keyring does hold them: the scan was looking at the right secrets
     keyring = (isolated / "keyring.json").read_text()
     assert any(s in keyring for s in secrets)
+    assert all(len(v) <= 1000 for v in json.loads(keyring).values())  # Windows Credential Manager's limit
     assert os.path.exists(isolated / "config" / "history.jsonl")
