@@ -49,14 +49,38 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class _LazyFileHandler(logging.Handler):
+    """A RotatingFileHandler opened at the first line logged: importing logging.handlers (pickle,
+    socket, queue...) cost every `xconn token` and every window start time, and most log nothing."""
+
+    def __init__(self, path: Path):
+        super().__init__()
+        self.path = path
+        self._file: logging.Handler | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self._file is None:
+            from logging.handlers import RotatingFileHandler
+
+            try:
+                self._file = RotatingFileHandler(self.path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+            except OSError:
+                self._file = logging.NullHandler()
+            self._file.setFormatter(self.formatter)
+        self._file.emit(record)  # self.handle() filtered (redacted) it and holds the lock
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        super().close()
+
+
 _configured: Path | None = None
 
 
 def setup(log_dir: Path | None = None) -> Path:
     """Log to <user log dir>/xconn.log (rotating); returns the file's path."""
     global _configured
-    from logging.handlers import RotatingFileHandler
-
     from .paths import user_log_dir
 
     folder = Path(log_dir) if log_dir else user_log_dir()
@@ -67,7 +91,7 @@ def setup(log_dir: Path | None = None) -> Path:
     root.setLevel(logging.INFO)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = RotatingFileHandler(path, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
+        handler: logging.Handler = _LazyFileHandler(path)
     except OSError:
         handler = logging.NullHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
