@@ -117,8 +117,9 @@ def main(argv=None) -> int:
         logs.setup(tmp / "logs")
         service = Service()
         head, au, old, urls = sample_data(service, standin, free_port)
-        ctk.set_appearance_mode(args.appearance)
         win = MainWindow(service, dialogs=RecordingDialogs())
+        win.set_appearance(args.appearance)
+        win.appearance_menu.set(args.appearance)
         win.geometry("1000x600+20+20")
         view = win.connections
         pump(win, until=lambda: len(view.tree.get_children()) == 5)

@@ -48,9 +48,11 @@ def save_state(state: dict) -> None:
 class MainWindow(ctk.CTk):
     def __init__(self, service, *, dialogs: Dialogs | None = None):
         self.state_data = load_state()
-        appearance = self.state_data.get("appearance", "System")
-        if appearance in APPEARANCES:
+        appearance = self.state_data.get("appearance")
+        if appearance in APPEARANCES:  # only a saved choice overrides the current mode
             ctk.set_appearance_mode(appearance)
+        else:
+            appearance = "System"
         super().__init__()
         self.service = service
         self.dialogs = dialogs or Dialogs(self)
