@@ -6,7 +6,7 @@ import getpass
 import socket
 import time
 import uuid
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from enum import Enum
 
 REFRESH_TOKEN_LIFETIME_DAYS = 60
@@ -143,22 +143,32 @@ class Connection:
 
     # -- JSON ---------------------------------------------------------------------------
     def to_dict(self) -> dict:
-        data = asdict(self)
-        extra = data.pop("extra")
+        # What asdict() gave, field by field: asdict's deep copy was most of a 10,000-connection save.
+        data = {}
+        for name in _CONNECTION_FIELDS:
+            if name == "grants":
+                data[name] = {user: {k: getattr(g, k) for k in _GRANT_FIELDS} for user, g in self.grants.items()}
+            elif name == "scopes":
+                data[name] = list(self.scopes)
+            elif name != "extra":
+                data[name] = getattr(self, name)
         data["status"] = self.status_code
-        data.update({k: v for k, v in extra.items() if k not in data})
+        data.update({k: v for k, v in self.extra.items() if k not in data})
         return data
 
     @classmethod
     def from_dict(cls, data: dict) -> "Connection":
-        known = {f.name for f in fields(cls)}
+        known = _CONNECTION_FIELDS
         kwargs = {k: v for k, v in data.items() if k in known and k not in ("grants", "extra")}
         extra = {k: v for k, v in data.items() if k not in known and k != "status"}
         grants = {}
         for user, g in (data.get("grants") or {}).items():
-            gk = {f.name for f in fields(Grant)}
-            grants[user] = Grant(**{k: v for k, v in g.items() if k in gk})
+            grants[user] = Grant(**{k: v for k, v in g.items() if k in _GRANT_FIELDS})
         return cls(**kwargs, grants=grants, extra=extra)
+
+
+_CONNECTION_FIELDS = tuple(f.name for f in fields(Connection))  # in declaration order
+_GRANT_FIELDS = tuple(f.name for f in fields(Grant))
 
 
 @dataclass
@@ -170,7 +180,7 @@ class Profile:
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {"name": self.name, "connection_id": self.connection_id, "id": self.id}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Profile":

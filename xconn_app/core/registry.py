@@ -29,10 +29,16 @@ class RegistryData:
     extra: dict = field(default_factory=dict)
 
     def to_json(self) -> str:
-        doc = {"schema": SCHEMA, **self.extra}
-        doc["connections"] = [c.to_dict() for c in self.connections]
-        doc["profiles"] = [p.to_dict() for p in self.profiles]
-        return json.dumps(doc, indent=1, ensure_ascii=False)
+        """One connection or profile per line. json.dumps(indent=...) runs the pure-Python encoder
+        (10,000 connections: 0.7 s); without indent the C encoder does each line."""
+        encode = json.JSONEncoder(ensure_ascii=False).encode
+        head = {"schema": SCHEMA, **{k: v for k, v in self.extra.items() if k not in ("connections", "profiles")}}
+        lines = ["{"] + [f" {encode(k)}: {encode(v)}," for k, v in head.items()]
+        for key, items, last in (("connections", self.connections, False), ("profiles", self.profiles, True)):
+            body = ",\n  ".join(encode(item.to_dict()) for item in items)
+            lines.append(f' "{key}": [' + (f"\n  {body}\n ]" if body else "]") + ("" if last else ","))
+        lines.append("}")
+        return "\n".join(lines)
 
 
 def _fsync_dir(folder: Path) -> None:
