@@ -138,6 +138,19 @@ def onefile():
 
 
 @pytest.fixture(scope="session")
+def onedir(onefile):
+    """dist/onedir/xconn/ (the .deb's --onedir layout), built once like the onefile."""
+    folder = DIST / "onedir" / "xconn"
+    exes = [folder / "xconn", folder / "xconn-cli"]
+    if not (all(p.exists() for p in exes) and min(p.stat().st_mtime for p in exes) > _newest_source_mtime()):
+        env = {k: v for k, v in os.environ.items() if k != "PYTHON_KEYRING_BACKEND"}
+        proc = subprocess.run([sys.executable, str(ROOT / "build" / "build.py"), "--mode", "onedir"], cwd=ROOT,
+                              env=env, capture_output=True, text=True, timeout=900)
+        assert proc.returncode == 0, f"build failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+    return folder
+
+
+@pytest.fixture(scope="session")
 def xserver(tmp_path_factory):
     require(shutil.which("Xvfb") is not None, "Xvfb")
     require(shutil.which("xdotool") is not None, "xdotool")
@@ -309,14 +322,20 @@ def _installed(package: str) -> bool:
     return r.returncode == 0 and "installed" in r.stdout and "not-installed" not in r.stdout
 
 
-def test_deb_install_run_purge(onefile, xserver, tmp_path):
+@pytest.mark.parametrize("layout", ["onefile", "onedir"])
+def test_deb_install_run_purge(layout, request, onefile, xserver, tmp_path):
     require(shutil.which("dpkg-deb") is not None, "dpkg-deb")
     require(hasattr(os, "geteuid") and os.geteuid() == 0, "root (dpkg -i)")
     require(shutil.which("desktop-file-validate") is not None, "desktop-file-validate (desktop-file-utils)")
     # never clobber a real installation or a real shared registry
     require(not _installed("xconn") and not SHARED.exists(), "a machine without xconn installed")
 
-    r = run(["bash", ROOT / "installer" / "linux" / "build_deb.sh", "--out", tmp_path], dict(os.environ), timeout=300)
+    extra = []
+    if layout == "onedir":
+        request.getfixturevalue("onedir")
+        extra = ["--onedir"]
+    r = run(["bash", ROOT / "installer" / "linux" / "build_deb.sh", "--out", tmp_path, *extra], dict(os.environ),
+            timeout=300)
     assert r.returncode == 0, r
     deb = tmp_path / f"xconn_{VERSION}_amd64.deb"
     assert deb.is_file(), r.stdout
