@@ -108,6 +108,7 @@ def unpacked_per_start(exe: Path) -> tuple[int, float]:
 
 def ensure_builds(rebuild: bool) -> None:
     sys.path.insert(0, str(ROOT / "build"))
+    sys.dont_write_bytecode = True  # no __pycache__ in build/
     import build as builder  # build/build.py
 
     if rebuild or not (ONEFILE.exists() and ONEFILE_CLI.exists()):
