@@ -149,6 +149,12 @@ class MainWindow(ctk.CTk):
         self.remember_geometry()
         self.destroy()
 
+    def destroy(self) -> None:
+        super().destroy()
+        from .dialogs import collect_tk_garbage
+
+        collect_tk_garbage()
+
     def report_callback_exception(self, exc_type, exc, tb) -> None:  # noqa: D401 - Tk hook
         """An exception escaped a Tk callback: log it and tell the user in plain words."""
         if exc is None:

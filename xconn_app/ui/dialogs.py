@@ -37,6 +37,17 @@ def describe(exc_or_title, text: str | None = None) -> tuple[str, str]:
     return str(exc_or_title), text or ""
 
 
+def collect_tk_garbage() -> None:
+    """Collect reference cycles now, on the Tk thread.
+
+    Fonts, images and variables of closed windows call Tk in ``__del__``; if a worker thread's
+    allocation triggered the cyclic collector, that Tk call would come from the wrong thread.
+    """
+    import gc
+
+    gc.collect()
+
+
 class Modal(ctk.CTkToplevel):
     """A dialog window: transient to its master, grabs input, centred over it, Escape closes."""
 
@@ -80,6 +91,7 @@ class Modal(ctk.CTkToplevel):
             pass
         previous = self._previous_grab
         self.destroy()
+        collect_tk_garbage()
         if previous is not None:
             try:
                 if previous.winfo_exists():
