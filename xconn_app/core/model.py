@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import getpass
-import socket
 import time
-import uuid
 from dataclasses import dataclass, field, fields
 from enum import Enum
 
@@ -30,7 +28,15 @@ def current_user() -> str:
 
 
 def current_host() -> str:
+    import socket  # imported here: start-up does not need it
+
     return socket.gethostname()
+
+
+def _new_id() -> str:
+    import uuid  # imported here: start-up does not need it
+
+    return str(uuid.uuid4())
 
 
 def now() -> float:
@@ -93,7 +99,7 @@ class Connection:
     client_id: str
     redirect_url: str
     scopes: list[str] = field(default_factory=lambda: list(DEFAULT_SCOPES))
-    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    id: str = field(default_factory=lambda: _new_id())
     tenant_id: str = ""
     tenant_name: str = ""
     tenant_type: str = ""
@@ -177,7 +183,7 @@ class Profile:
 
     name: str
     connection_id: str = ""
-    id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    id: str = field(default_factory=lambda: _new_id())
 
     def to_dict(self) -> dict:
         return {"name": self.name, "connection_id": self.connection_id, "id": self.id}

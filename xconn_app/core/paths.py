@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +24,8 @@ class ConfigLocation:
 def _writable(folder: Path) -> bool:
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        import tempfile  # imported here: not needed with --config-dir / XCONN_CONFIG_DIR
+
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".probe-", delete=True):
             pass
         return True

@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -149,6 +148,8 @@ class Registry:
         text = data.to_json()
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
+            import tempfile  # imported here: start-up only reads
+
             fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".connections-", suffix=".tmp")
         except OSError as exc:
             raise self._unwritable(exc) from None
