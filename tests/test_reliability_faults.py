@@ -87,9 +87,14 @@ def test_429_with_long_retry_after_says_when(standin, authorized, service):
 @pytest.mark.parametrize("status", [500, 503])
 def test_server_errors_on_refresh(standin, authorized, service, status):
     snap = Snapshot(service, authorized.id)
-    standin.fail_next("/connect/token", status)
+    standin.fail_next("/connect/token", status, times=1 if status == 500 else 2)
     failing("token", NAME, says=("on its side", f"error {status}"))
     snap.unchanged()
+    assert run_cli_plain("token", NAME).code == 0
+
+
+def test_a_single_gateway_error_on_refresh_is_retried(standin, authorized):
+    standin.fail_next("/connect/token", 503, times=1)
     assert run_cli_plain("token", NAME).code == 0
 
 

@@ -112,6 +112,14 @@ class XeroUnavailable(XconnError):
     title = "Cannot reach Xero"
 
 
+class XeroServerError(XeroUnavailable):
+    """Xero answered 5xx."""
+
+    def __init__(self, message: str, next_step: str = "", status: int = 500):
+        super().__init__(message, next_step)
+        self.status = status
+
+
 class RateLimited(XeroUnavailable):
     title = "Xero is busy"
 

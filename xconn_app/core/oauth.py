@@ -17,6 +17,7 @@ from .errors import (
     InvalidInput,
     RateLimited,
     ReauthorizationRequired,
+    XeroServerError,
     XeroUnavailable,
 )
 from .model import TokenSet
@@ -145,6 +146,13 @@ def _token_call(call, what: str) -> TokenSet:
         except RateLimited as exc:
             if attempt < 3 and (exc.retry_after or 0) <= MAX_RETRY_WAIT:
                 time.sleep(exc.retry_after or 1)
+                continue
+            raise
+        except XeroServerError as exc:
+            # A gateway hiccup (502/503/504) is retried once; a refresh retried with the same token is
+            # covered by Xero's grace rule if the first one was in fact processed.
+            if attempt == 1 and exc.status in (502, 503, 504):
+                time.sleep(1.0)
                 continue
             raise
         except (oerr.InvalidGrantError,) as exc:

@@ -175,9 +175,19 @@ class Registry:
     def transaction(self) -> Iterator[RegistryData]:
         """Read-modify-write under the cross-process lock; saved only if the block succeeds."""
         with self.locked():
+            self._remove_stale_temp_files()
             data = self.load()
             yield data
             self.save(data)
+
+    def _remove_stale_temp_files(self) -> None:
+        """Temp files left by a writer killed mid-save (we hold the lock: no save is under way)."""
+        try:
+            for tmp in self.folder.glob(".connections-*.tmp"):
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+        except OSError:
+            pass
 
     def _unwritable(self, exc: OSError) -> RegistryUnwritable:
         import errno

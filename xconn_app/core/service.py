@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,7 +99,7 @@ class Service:
     def _find(data: RegistryData, key: str) -> Connection:
         if isinstance(key, Connection):
             key = key.id
-        key = (key or "").strip()
+        key = unicodedata.normalize("NFC", (key or "").strip())  # names are saved in NFC
         for c in data.connections:
             if c.id == key:
                 return c
@@ -110,7 +111,7 @@ class Service:
 
     @staticmethod
     def _find_profile(data: RegistryData, key: str) -> Profile:
-        folded = (key or "").strip().casefold()
+        folded = unicodedata.normalize("NFC", (key or "").strip()).casefold()
         for p in data.profiles:
             if p.id == key or p.name.casefold() == folded:
                 return p

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from .errors import RateLimited, TenantUnavailable, XeroRejected, XeroUnavailable
+from .errors import RateLimited, TenantUnavailable, XeroRejected, XeroServerError, XeroUnavailable
 from .model import Tenant
 
 DEFAULT_LOGIN = "https://login.xero.com"
@@ -113,9 +113,10 @@ def raise_for_status(resp, what: str) -> None:
             retry_after=wait,
         )
     if code >= 500:
-        raise XeroUnavailable(
+        raise XeroServerError(
             f"Xero had a problem on its side while {what} (error {code}).",
             "This is usually brief: try again in a few minutes. Check status.xero.com if it goes on.",
+            status=code,
         )
     if code == 401:
         raise AccessTokenRejected()
@@ -155,9 +156,10 @@ class XeroClient:
             headers["Authorization"] = f"Bearer {access_token}"
         if tenant_id:
             headers["xero-tenant-id"] = tenant_id
+        timeout = kw.pop("timeout", TIMEOUT)
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                resp = self.session.request(method, url, headers=headers, timeout=kw.pop("timeout", TIMEOUT), **kw)
+                resp = self.session.request(method, url, headers=headers, timeout=timeout, **kw)
             except requests.RequestException as exc:
                 if attempt < MAX_ATTEMPTS and isinstance(exc, requests.ConnectionError) and not isinstance(
                     exc, requests.Timeout
