@@ -69,12 +69,11 @@ class MainWindow(ctk.CTk):
         self.tabs = ctk.CTkTabview(self, corner_radius=10, command=self._tab_changed, anchor="nw")
         self.tabs.grid(row=1, column=0, sticky="nsew", padx=PAD, pady=(0, 0))
         from .connections import ConnectionsView
-        from .profiles import ProfilesView
 
         self.connections = ConnectionsView(self.tabs.add("Connections"), self)
         self.connections.pack(fill="both", expand=True)
-        self.profiles = ProfilesView(self.tabs.add("Profiles"), self)
-        self.profiles.pack(fill="both", expand=True)
+        self._profiles_tab = self.tabs.add("Profiles")
+        self._profiles = None  # built when first shown: first paint stays fast
         self.tabs.set("Connections")
         self._build_status_bar()
         # First paint must not wait for the disk: the table fills in from a worker thread.
@@ -105,9 +104,22 @@ class MainWindow(ctk.CTk):
         self.status_right.pack(side="right", padx=PAD + 4, pady=3)
 
     # -- behaviour -------------------------------------------------------------------------
+    @property
+    def profiles(self):
+        if self._profiles is None:
+            from .profiles import ProfilesView
+
+            self._profiles = ProfilesView(self._profiles_tab, self)
+            self._profiles.pack(fill="both", expand=True)
+            self._profiles.refresh()
+        return self._profiles
+
     def refresh(self) -> None:
         self.connections.refresh()
-        self.profiles.refresh()
+        if self._profiles is not None:
+            self._profiles.refresh()
+        elif self.tabs.get() == "Profiles":
+            self.profiles  # noqa: B018 - builds and loads the tab
 
     def _tab_changed(self) -> None:
         self.refresh()

@@ -218,7 +218,8 @@ class ConnectionsView(ctk.CTkFrame):
         return self.dialog
 
     def _saved(self, connection_id: str | None) -> None:
-        self.window.profiles.refresh()
+        if self.window._profiles is not None:
+            self.window.profiles.refresh()
         self.refresh(then=(lambda: self.select(connection_id)) if connection_id else None)
 
     def delete(self):
