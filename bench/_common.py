@@ -1,0 +1,125 @@
+"""Shared bench helpers: a private X server, isolated folders, medians and the result rows."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+TESTS = ROOT / "tests"
+SUPPORT = TESTS / "support"
+PYTHON = sys.executable
+KEYRING_BACKEND = "filekeyring.FileKeyring"
+
+for _p in (str(ROOT), str(TESTS), str(SUPPORT)):
+    if _p not in sys.path:
+        sys.path.insert(0, _p)
+
+
+# -- X server ----------------------------------------------------------------------------------
+_xvfb: subprocess.Popen | None = None
+
+
+def ensure_display() -> str:
+    """Use $DISPLAY, or start a private Xvfb for this run (stopped at exit)."""
+    global _xvfb
+    if os.environ.get("DISPLAY"):
+        return os.environ["DISPLAY"]
+    if not shutil.which("Xvfb"):
+        raise SystemExit("bench: no DISPLAY and no Xvfb (scripts/dev bench installs it)")
+    for n in range(150, 400):
+        if Path(f"/tmp/.X{n}-lock").exists() or Path(f"/tmp/.X11-unix/X{n}").exists():
+            continue
+        proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and proc.poll() is None:
+            if Path(f"/tmp/.X11-unix/X{n}").exists():
+                ok = subprocess.run(["xdpyinfo", "-display", f":{n}"], stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL).returncode == 0 if shutil.which("xdpyinfo") else True
+                if ok:
+                    _xvfb = proc
+                    os.environ["DISPLAY"] = f":{n}"
+                    atexit.register(_stop_xvfb)
+                    return os.environ["DISPLAY"]
+            time.sleep(0.05)
+        proc.kill()
+        proc.wait()
+    raise SystemExit("bench: Xvfb did not start")
+
+
+def _stop_xvfb() -> None:
+    if _xvfb is not None and _xvfb.poll() is None:
+        _xvfb.terminate()
+        try:
+            _xvfb.wait(5)
+        except subprocess.TimeoutExpired:
+            _xvfb.kill()
+
+
+# -- isolation ---------------------------------------------------------------------------------
+def isolated_env(folder: Path) -> dict:
+    """Registry, keyring file, logs and window state in `folder`; the test file keyring."""
+    folder.mkdir(parents=True, exist_ok=True)
+    pythonpath = os.pathsep.join([str(SUPPORT), str(TESTS), str(ROOT)])
+    return {
+        "XCONN_CONFIG_DIR": str(folder / "config"),
+        "XCONN_TEST_KEYRING": str(folder / "keyring.json"),
+        "XCONN_LOG_DIR": str(folder / "logs"),
+        "XDG_STATE_HOME": str(folder / "state"),
+        "XDG_CONFIG_HOME": str(folder / "userconfig"),
+        "PYTHON_KEYRING_BACKEND": KEYRING_BACKEND,
+        "PYTHONPATH": pythonpath,
+    }
+
+
+def apply_env(env: dict) -> None:
+    os.environ.update(env)
+
+
+def temp_dir(prefix: str) -> Path:
+    path = Path(tempfile.mkdtemp(prefix=f"xconn-bench-{prefix}-"))
+    atexit.register(shutil.rmtree, path, True)
+    return path
+
+
+# -- figures -----------------------------------------------------------------------------------
+def median(values) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def ms(seconds: float) -> float:
+    return seconds * 1000.0
+
+
+@dataclass
+class Row:
+    section: str
+    figure: str
+    value: str  # formatted measurement
+    budget: str  # formatted budget
+    ok: bool | None  # None: informational
+    note: str = ""
+
+    @property
+    def verdict(self) -> str:
+        return "info" if self.ok is None else ("PASS" if self.ok else "FAIL")
+
+
+def timed(fn, *args, **kw) -> float:
+    t = time.perf_counter()
+    fn(*args, **kw)
+    return time.perf_counter() - t
+
+
+def log(text: str) -> None:
+    print(f"  · {text}", file=sys.stderr, flush=True)
