@@ -93,11 +93,11 @@ class AuthorizeFlow:
         self.active = False
         self.succeeded = True
         self.stop_timer()
+        d.authorized(outcome)  # the Tenant list first: the other widget updates cost ~10 ms of redraws
         self._hide_waiting()
         d.authorize_button.configure(state="normal", text="Authorize again")
         d.save_button.configure(state="normal")
         d.wait_label.configure(text=f"✓ Connected to Xero as {outcome.connection.name}.", text_color=OK_TEXT)
-        d.authorized(outcome)
         self._bring_to_front()
         tenants = outcome.tenants
         if len(tenants) == 1:
