@@ -60,6 +60,9 @@ class Modal(ctk.CTkToplevel):
         self._previous_grab = None
         self.protocol("WM_DELETE_WINDOW", self.close)
         self.bind("<Escape>", lambda _e: self.close())
+        from .icon import set_dialog_icon
+
+        set_dialog_icon(self)
 
     def show(self) -> None:
         """Centre over the master, show, and take the input grab."""
@@ -135,6 +138,9 @@ class MessageBox(Modal):
         self.close()
 
 
+JSON_FILES = [("xconn export (*.json)", "*.json"), ("All files", "*")]
+
+
 class Dialogs:
     """Message boxes for people. Tests use ``RecordingDialogs`` instead."""
 
@@ -168,14 +174,41 @@ class Dialogs:
         box = MessageBox(self._parent(parent), title, text, kind="question", buttons=("Yes", "No"))
         return self._show(box) == "Yes"
 
+    def choose(self, title: str, text: str, options, *, parent=None) -> str | None:
+        """One of ``options`` (the first is the default button); None when the box is closed."""
+        options = tuple(options)
+        return self._show(MessageBox(self._parent(parent), title, text, kind="question", buttons=options,
+                                     default=options[0]))
+
+    def ask_save_path(self, title: str, initialfile: str = "", *, parent=None) -> str | None:
+        """A file to write (the system's Save dialog); None when cancelled."""
+        from tkinter import filedialog
+
+        path = filedialog.asksaveasfilename(parent=self._parent(parent), title=title, initialfile=initialfile,
+                                            defaultextension=".json", filetypes=JSON_FILES)
+        return path or None  # "" or () when cancelled
+
+    def ask_open_path(self, title: str, *, parent=None) -> str | None:
+        """A file to read (the system's Open dialog); None when cancelled."""
+        from tkinter import filedialog
+
+        path = filedialog.askopenfilename(parent=self._parent(parent), title=title, filetypes=JSON_FILES)
+        return path or None
+
 
 class RecordingDialogs(Dialogs):
-    """Records every message box instead of showing it; ask_yes_no answers from ``answers``."""
+    """Records every message box instead of showing it.
 
-    def __init__(self, answers=None):
+    ask_yes_no answers from ``answers`` (else Yes), choose from ``choices`` (else the first option),
+    ask_save_path / ask_open_path from ``paths`` (else None: cancelled).
+    """
+
+    def __init__(self, answers=None, *, choices=None, paths=None):
         super().__init__(None)
         self.calls: list[tuple[str, str, str]] = []
         self.answers = list(answers or [])
+        self.choices = list(choices or [])
+        self.paths = list(paths or [])
 
     def info(self, title, text, *, parent=None):
         self.calls.append(("info", title, text))
@@ -187,6 +220,24 @@ class RecordingDialogs(Dialogs):
     def ask_yes_no(self, title, text, *, parent=None):
         self.calls.append(("ask", title, text))
         return self.answers.pop(0) if self.answers else True
+
+    def choose(self, title, text, options, *, parent=None):
+        self.calls.append(("choose", title, text))
+        answer = self.choices.pop(0) if self.choices else tuple(options)[0]
+        assert answer is None or answer in options, f"{answer!r} is not one of {options!r}"
+        return answer
+
+    def ask_save_path(self, title, initialfile="", *, parent=None):
+        self.calls.append(("save", title, initialfile))
+        return self._next_path()
+
+    def ask_open_path(self, title, *, parent=None):
+        self.calls.append(("open", title, ""))
+        return self._next_path()
+
+    def _next_path(self):
+        path = self.paths.pop(0) if self.paths else None
+        return str(path) if path else None
 
     def titles(self, kind: str | None = None) -> list[str]:
         return [t for k, t, _ in self.calls if kind is None or k == kind]
