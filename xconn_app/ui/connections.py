@@ -69,6 +69,9 @@ class ConnectionsView(ctk.CTkFrame):
         self.check_button.grid(row=0, column=3, padx=(GAP, 0))
         self.history_button.grid(row=0, column=4, padx=(GAP, 0))
         self.diagnose_button.grid(row=0, column=5, padx=(GAP, 0))
+        # Export… / Import… (ui/helpdesk.py): one menu button keeps the toolbar short.
+        self.more_button = ctk.CTkButton(bar, text="More  ▾", width=90, command=self.more, **_secondary())
+        self.more_button.grid(row=0, column=6, padx=(GAP, 0))
         self._toolbar = bar
 
     def _build_buttons(self) -> None:
@@ -266,6 +269,11 @@ class ConnectionsView(ctk.CTkFrame):
         cid = self.selected_id()
         self.dialog = HistoryDialog(self, self.service, cid, self._row(cid).connection.name if cid and self._row(cid) else None)
         return self.dialog
+
+    def more(self) -> None:
+        from .helpdesk import open_more_menu
+
+        open_more_menu(self)
 
     def diagnose(self):
         from .reports import DiagnoseDialog
