@@ -59,6 +59,9 @@ class MainWindow(ctk.CTk):
         if self.dialogs.master is None:
             self.dialogs.master = self
         self.title(TITLE)
+        from .icon import set_window_icon
+
+        set_window_icon(self)
         self.minsize(*MIN_SIZE)
         self._restore_geometry()
         self.protocol("WM_DELETE_WINDOW", self.close)
@@ -116,6 +119,9 @@ class MainWindow(ctk.CTk):
 
     def refresh(self) -> None:
         self.connections.refresh()
+        from .helpdesk import show_keepalive
+
+        show_keepalive(self)  # "Keep-alive: last ran …" on the status bar's right
         if self._profiles is not None:
             self._profiles.refresh()
         elif self.tabs.get() == "Profiles":
