@@ -74,14 +74,27 @@ class HistoryDialog(Modal):
     COLUMNS = [("at", "When", 150), ("who", "Who", 150), ("what", "What", 150), ("connection", "Connection", 150),
                ("detail", "Detail", 320)]
 
+    THIS, ALL = "This connection", "All connections"
+
     def __init__(self, master, service, connection_id=None, name=None):
         super().__init__(master, f"History — {name}" if name else "History — all connections", resizable=True)
         self.service = service
+        self.connection_id, self.name = connection_id, name
         self.minsize(640, 320)
         self.grid_columnconfigure(0, weight=1)
         self.grid_rowconfigure(1, weight=1)
-        ctk.CTkLabel(self, text=f"History of {name}" if name else "History of all connections", font=header_font(),
-                     anchor="w").grid(row=0, column=0, sticky="ew", padx=PAD * 2, pady=(PAD * 2, GAP))
+        head = ctk.CTkFrame(self, fg_color="transparent")
+        head.grid(row=0, column=0, sticky="ew", padx=PAD * 2, pady=(PAD * 2, GAP))
+        head.grid_columnconfigure(0, weight=1)
+        self.heading = ctk.CTkLabel(head, text=f"History of {name}" if name else "History of all connections",
+                                    font=header_font(), anchor="w")
+        self.heading.grid(row=0, column=0, sticky="ew")
+        # A selected connection opens its own history; exports, imports and keep-alive runs are in All.
+        self.scope = None
+        if connection_id:
+            self.scope = ctk.CTkSegmentedButton(head, values=[self.THIS, self.ALL], command=self._scope_changed)
+            self.scope.set(self.THIS)
+            self.scope.grid(row=0, column=1, sticky="e", padx=(PAD, 0))
         frame, self.tree = make_table(self, self.COLUMNS, height=14)
         frame.configure(width=880)
         frame.grid(row=1, column=0, sticky="nsew", padx=PAD * 2)
@@ -91,11 +104,31 @@ class HistoryDialog(Modal):
         self.count.pack(side="left")
         ctk.CTkButton(row, text="Close", width=96, command=self.close).pack(side="right")
         self.entries = []
+        self._loads = 0
         self.show()
-        run_in_background(self, lambda: service.history(connection_id), self._fill, self._failed)
+        self._load(connection_id)
+
+    @property
+    def showing_all(self) -> bool:
+        return self.scope is None or self.scope.get() == self.ALL
+
+    def _scope_changed(self, value) -> None:
+        everything = value == self.ALL
+        self.heading.configure(text="History of all connections" if everything else f"History of {self.name}")
+        self.title("History — all connections" if everything else f"History — {self.name}")
+        self._load(None if everything else self.connection_id)
+
+    def _load(self, connection_id) -> None:
+        self._loads += 1
+        load = self._loads
+        self.count.configure(text="Loading…")
+        run_in_background(self, lambda: self.service.history(connection_id),
+                          lambda entries: self._fill(entries) if load == self._loads else None,
+                          lambda exc: self._failed(exc) if load == self._loads else None)
 
     def _fill(self, entries) -> None:
         self.entries = entries
+        self.tree.delete(*self.tree.get_children())
         for i, e in enumerate(reversed(entries)):  # newest first
             at = str(e.get("at", "")).replace("T", " ")[:16]
             self.tree.insert("", "end", values=(at, f"{e.get('user', '')}@{e.get('host', '')}", e.get("what", ""),
