@@ -2,7 +2,7 @@
 
 Prints one table (figure, measurement, budget, PASS/FAIL) and writes it to bench/RESULTS.md with
 the machine it ran on. Ratios are taken against a floor measured in the same run, since these
-machines are noisy. Starts its own Xvfb when DISPLAY is unset. Takes about 2-4 minutes.
+machines are noisy. Starts its own Xvfb when DISPLAY is unset. Takes about a minute.
 
     bench/run.py                 everything
     bench/run.py startup scale   only those sections (startup, authorize, scale, token)
@@ -82,11 +82,11 @@ def main(argv=None) -> int:
         if section == "startup":
             import startup
 
-            r, e = startup.run(rounds=3 if q else 9)
+            r, e = startup.run(rounds=3 if q else 15)
         elif section == "authorize":
             import authorize
 
-            r, e = authorize.run(rounds=2 if q else 7)
+            r, e = authorize.run(rounds=2 if q else 10)
         elif section == "scale":
             import scale
 
@@ -94,7 +94,7 @@ def main(argv=None) -> int:
         else:
             import token_handout
 
-            r, e = token_handout.run(rounds=3 if q else 11)
+            r, e = token_handout.run(rounds=3 if q else 21)
         rows += r
         extra.update(e)
         print(f"  ({time.perf_counter() - t:.0f} s)", file=sys.stderr)
@@ -119,6 +119,15 @@ def write_results(text: str, info: dict, extra: dict, elapsed: float) -> None:
     analysis = old[old.index(marker):] if marker in old else marker + "\n"
     imports = "\n".join(f"| {name} | {self_us / 1000:.1f} | {cum_us / 1000:.1f} |"
                         for name, self_us, cum_us in extra.get("imports_top", []))
+    st = extra.get("startup_ms", {})
+    startup = (f"bare Tk {st.get('bare_tk', 0):.0f}, bare CTk {st.get('bare_ctk', 0):.0f}, xconn "
+               f"{st.get('app_runs')}") if st else "-"
+    sc = extra.get("scale_ms") or {}
+    keys = list(next(iter(sc.values())).keys()) if sc else []
+    scale = "\n".join(["| size | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
+                      + [f"| {n:,} | " + " | ".join(f"{v[k]:.1f}" for k in keys) + " |" for n, v in sc.items()])
+    token = ", ".join(f"{k} {v:.2f}" for k, v in (extra.get("token_ms") or {}).items())
+    parts = "\n".join(f"| {k} | {v} |" for k, v in (extra.get("startup_phases") or {}).items())
     groups = ", ".join(f"{name} {us / 1000:.1f} ms" for name, us in extra.get("imports_groups", []))
     body = f"""# xconn performance figures
 
@@ -138,13 +147,25 @@ inflates them): {extra.get('imports_total_us', 0) / 1000:.0f} ms in all. By top-
 |---|---|---|
 {imports}
 
-Start-up runs (ms): {extra.get('startup_ms', {})}
+In one process, phase by phase (bench/_startup_parts.py, median of 5; Python's own start
+and `site` come before these):
 
-Authorize (ms): callback -> tenants {extra.get('authorize_ms')}; longest stalls {extra.get('stall_ms')}.
+| Phase | ms |
+|---|---|
+{parts}
 
-Scale (ms): {extra.get('scale_ms')}
+Every start-up run (ms): {startup}
 
-Token (ms): {extra.get('token_ms')}
+## Raw figures
+
+Authorize, every round (ms): callback -> tenants {extra.get('authorize_ms')}; longest stall
+{extra.get('stall_ms')}, at ms after Authorize was pressed {extra.get('stall_at_ms_after_press')}.
+
+Scale (ms; "rows" is Service.rows(): registry read + statuses, on a worker thread):
+
+{scale}
+
+Token (ms): {token}
 
 """
     path.write_text(body + analysis, encoding="utf-8")

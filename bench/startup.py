@@ -91,12 +91,27 @@ def run(rounds: int = 9) -> tuple[list[Row], dict]:
     ]
     rows += onefile(env)
     imp_rows, groups = importtime(env)
+    parts = phases(env)
     extra = {"startup_ms": {"bare_tk": ms(floor), "bare_ctk": ms(floor_ctk), "app": ms(got),
                             "app_runs": [round(ms(x), 1) for x in app]},
              "imports_top": sorted(imp_rows, key=lambda r: -r[1])[:10],
              "imports_groups": sorted(groups.items(), key=lambda kv: -kv[1])[:10],
-             "imports_total_us": sum(r[1] for r in imp_rows)}
+             "imports_total_us": sum(r[1] for r in imp_rows), "startup_phases": parts}
     return rows, extra
+
+
+def phases(env, runs: int = 5) -> dict[str, float]:
+    """Median of each start-up phase measured inside one process (bench/_startup_parts.py)."""
+    env = {k: v for k, v in env.items() if k not in ("XCONN_BENCH_FIRST_PAINT", "XCONN_BENCH_EXIT")}
+    got: dict[str, list[float]] = {}
+    for _ in range(runs):
+        res = subprocess.run([PYTHON, str(BENCH / "_startup_parts.py")], env=env, cwd=str(ROOT),
+                             capture_output=True, text=True, timeout=60)
+        if res.returncode != 0 or not res.stdout.strip():
+            return {"failed": res.stderr[-300:]}
+        for k, v in json.loads(res.stdout.strip().splitlines()[-1]).items():
+            got.setdefault(k, []).append(v)
+    return {k: round(median(v), 1) for k, v in got.items()}
 
 
 def onefile(env) -> list[Row]:
