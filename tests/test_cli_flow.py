@@ -13,7 +13,7 @@ import time
 
 import requests
 
-from conftest import CLIENT_ID, ROOT, run_cli
+from conftest import CLIENT_ID, ROOT
 
 
 def start_authorize(*args, env=None):

@@ -36,7 +36,6 @@ import http.server
 import json
 import re
 import secrets
-import socketserver
 import threading
 import time
 import uuid

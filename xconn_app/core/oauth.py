@@ -155,7 +155,7 @@ def _token_call(call, what: str) -> TokenSet:
                 time.sleep(1.0)
                 continue
             raise
-        except (oerr.InvalidGrantError,) as exc:
+        except oerr.InvalidGrantError:
             raise ReauthorizationRequired(
                 "Xero no longer accepts this connection's authorization (invalid grant): it expired after 60 days "
                 "unused, was revoked, or was replaced." if "renewing" in what else

@@ -72,7 +72,7 @@ class TokenStore:
 
                 try:
                     backend = keyring.get_keyring()
-                except Exception as exc:
+                except Exception:
                     raise KeyringUnavailable(
                         "The password store could not be opened.", HOW_TO_FIX
                     ) from None
@@ -81,6 +81,10 @@ class TokenStore:
                 raise KeyringUnavailable(f"xconn cannot keep tokens safely: {problem}.", HOW_TO_FIX)
             self._backend, self._checked = backend, True
         return self._backend
+
+    def ensure_usable(self) -> None:
+        """Raise KeyringUnavailable (with the fix) unless a safe password store is there."""
+        self.backend  # noqa: B018 - the property checks and raises
 
     def describe(self) -> str:
         b = self.backend
@@ -92,7 +96,7 @@ class TokenStore:
             return self.backend.get_password(SERVICE, key)
         except KeyringUnavailable:
             raise
-        except Exception as exc:
+        except Exception:
             raise KeyringUnavailable(
                 "The password store refused to give back a token; it may be locked.",
                 "Unlock the password store (log out and in again if unsure) and try again.",
@@ -105,7 +109,7 @@ class TokenStore:
             self.backend.set_password(SERVICE, key, value)
         except KeyringUnavailable:
             raise
-        except Exception as exc:
+        except Exception:
             raise KeyringUnavailable(
                 "The password store refused to save a token; it may be locked or full.",
                 "Unlock the password store and try again. Nothing was lost: the previous token is still there.",

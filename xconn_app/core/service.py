@@ -251,7 +251,7 @@ class Service:
                            id=existing.id if existing else Connection(name="", client_id="", redirect_url="").id)
         from .authorization import PendingAuthorization
 
-        self.store.backend  # KeyringUnavailable now, not after the user has logged in at Xero
+        self.store.ensure_usable()  # KeyringUnavailable now, not after the user has logged in at Xero
         return PendingAuthorization(self, draft, is_new=existing is None)
 
     def authorize(self, key, *, open_browser=True, timeout=90.0, on_url=None) -> AuthorizationOutcome:
@@ -615,8 +615,6 @@ class Service:
             if conn is None or entry.get("connection_id") == conn.id:
                 out.append(entry)
         return out[-limit:]
-
-
 
     # -- help-desk tools (core/helpdesk.py) ------------------------------------------------
     def doctor(self):
