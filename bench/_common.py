@@ -6,7 +6,6 @@ import atexit
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,7 +25,7 @@ for _p in (str(ROOT), str(TESTS), str(SUPPORT)):
 
 
 # -- X server ----------------------------------------------------------------------------------
-_xvfb: subprocess.Popen | None = None
+_xvfb = None
 
 
 def ensure_display() -> str:
@@ -36,34 +35,14 @@ def ensure_display() -> str:
         return os.environ["DISPLAY"]
     if not shutil.which("Xvfb"):
         raise SystemExit("bench: no DISPLAY and no Xvfb (scripts/dev bench installs it)")
-    for n in range(150, 400):
-        if Path(f"/tmp/.X{n}-lock").exists() or Path(f"/tmp/.X11-unix/X{n}").exists():
-            continue
-        proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and proc.poll() is None:
-            if Path(f"/tmp/.X11-unix/X{n}").exists():
-                ok = subprocess.run(["xdpyinfo", "-display", f":{n}"], stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL).returncode == 0 if shutil.which("xdpyinfo") else True
-                if ok:
-                    _xvfb = proc
-                    os.environ["DISPLAY"] = f":{n}"
-                    atexit.register(_stop_xvfb)
-                    return os.environ["DISPLAY"]
-            time.sleep(0.05)
-        proc.kill()
-        proc.wait()
-    raise SystemExit("bench: Xvfb did not start")
+    from xvfb import Xvfb  # the tests' X server: Xvfb picks its own free display (-displayfd)
 
-
-def _stop_xvfb() -> None:
-    if _xvfb is not None and _xvfb.poll() is None:
-        _xvfb.terminate()
-        try:
-            _xvfb.wait(5)
-        except subprocess.TimeoutExpired:
-            _xvfb.kill()
+    try:
+        _xvfb = Xvfb().start()
+    except RuntimeError as exc:
+        raise SystemExit(f"bench: {exc}") from None
+    atexit.register(_xvfb.stop)
+    return os.environ["DISPLAY"]
 
 
 # -- isolation ---------------------------------------------------------------------------------

@@ -11,18 +11,10 @@ import shutil
 import subprocess
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 SCREEN = "1280x800x24"
-
-
-def _free_display() -> int:
-    for n in range(90, 400):
-        if not Path(f"/tmp/.X{n}-lock").exists() and not Path(f"/tmp/.X11-unix/X{n}").exists():
-            return n
-    raise RuntimeError("no free X display number")
 
 
 class Xvfb:
@@ -33,22 +25,47 @@ class Xvfb:
         self._old = None
 
     def start(self, timeout: float = 15.0) -> "Xvfb":
-        for _attempt in range(5):
-            n = _free_display()
-            self.proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", self.screen, "-nolisten", "tcp"],
-                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            socket = Path(f"/tmp/.X11-unix/X{n}")
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline and self.proc.poll() is None:
-                if socket.exists():
-                    self.name = f":{n}"
-                    self._old = os.environ.get("DISPLAY")
-                    os.environ["DISPLAY"] = self.name
-                    if self._ready():
-                        return self
-                time.sleep(0.05)
-            self.stop()  # lost a race for the number, or too slow: try another one
-        raise RuntimeError("Xvfb did not start")
+        # -displayfd: Xvfb picks a free display number itself and writes it to the pipe once it
+        # accepts clients. Guessing a number from /tmp/.X*-lock raced with parallel test runs: the
+        # loser connected to the winner's server and crashed (SIGBUS) when that one stopped.
+        read_fd, write_fd = os.pipe()
+        try:
+            self.proc = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", self.screen,
+                                          "-nolisten", "tcp"], stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.DEVNULL, pass_fds=(write_fd,))
+            os.close(write_fd)
+            write_fd = -1
+            number = self._read_display(read_fd, timeout)
+        finally:
+            os.close(read_fd)
+            if write_fd >= 0:
+                os.close(write_fd)
+        if number is None:
+            self.stop()
+            raise RuntimeError("Xvfb did not start")
+        self.name = f":{number}"
+        self._old = os.environ.get("DISPLAY")
+        os.environ["DISPLAY"] = self.name
+        if not self._ready():
+            self.stop()
+            raise RuntimeError("Xvfb does not accept clients")
+        return self
+
+    def _read_display(self, fd: int, timeout: float) -> int | None:
+        import select
+
+        data = b""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            ready, _, _ = select.select([fd], [], [], 0.1)
+            if ready:
+                chunk = os.read(fd, 64)
+                if not chunk:
+                    break
+                data += chunk
+                if data.endswith(b"\n"):
+                    return int(data.strip())
+        return int(data.strip()) if data.strip().isdigit() else None
 
     def _ready(self) -> bool:
         if shutil.which("xdpyinfo"):
