@@ -13,6 +13,8 @@ import time
 
 import requests
 
+from attack import consent as consent_in_browser
+from attack import expire_local_access_token
 from conftest import CLIENT_ID, ROOT
 
 
@@ -23,20 +25,10 @@ def start_authorize(*args, env=None):
                             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, env=full_env, cwd=str(ROOT))
 
 
-def consent_in_browser(url: str) -> requests.Response:
-    """What the user's browser does: open Xero's page; auto consent redirects to the loopback server."""
-    return requests.get(url, timeout=10)
-
-
 def expire_stored_access_token():
-    from xconn_app.core.secrets import TokenStore
     from xconn_app.core.service import Service
 
-    conn = Service().connections()[0]
-    store = TokenStore()
-    tokens = store.load(conn.id)
-    tokens.expires_at = 0
-    store.save(conn.id, tokens)
+    expire_local_access_token(Service().connections()[0].id)
 
 
 def test_add_authorize_token_refresh_and_reauthorize(standin, redirect_url, cli):

@@ -7,18 +7,12 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 from urllib.parse import urlsplit
 
 import requests
 
+from attack import authorize_in_process as authorize
 from conftest import CLIENT_ID, ROOT, free_port
-
-
-def authorize(service, name):
-    with service.begin_authorization(name) as pending:
-        threading.Thread(target=requests.get, args=(pending.url,), kwargs={"timeout": 10}, daemon=True).start()
-        return pending.wait(20)
 
 
 def by_name(checks):

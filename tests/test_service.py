@@ -8,23 +8,11 @@ import threading
 import pytest
 import requests
 
+from attack import authorize_in_process as authorize
+from attack import expire_local_access_token
 from conftest import CLIENT_ID
 from xconn_app.core.errors import ConnectionInUse, InvalidInput, NotAuthorized, ReauthorizationRequired
 from xconn_app.core.model import Status
-
-
-def authorize(service, name):
-    with service.begin_authorization(name) as pending:
-        threading.Thread(target=requests.get, args=(pending.url,), kwargs={"timeout": 10}, daemon=True).start()
-        return pending.wait(20)
-
-
-def expire(service, name):
-    conn = service.get(name)
-    tokens = service.store.load(conn.id)
-    tokens.expires_at = 0
-    service.store.save(conn.id, tokens)
-    service._token_cache.clear()
 
 
 def test_authorize_a_new_connection_before_saving_it(standin, redirect_url, service):
@@ -121,7 +109,8 @@ def test_check_reports_revoked_and_removed_tenants(standin, redirect_url, servic
     result = service.check("A")
     assert not result.ok and "no longer connected" in result.message
     standin.revoke_all()
-    expire(service, "A")
+    expire_local_access_token(service.get("A").id)
+    service._token_cache.clear()
     result = service.check("A")
     assert result.status is Status.NEEDS_REAUTHORIZATION and "Authorize" in result.next_step
     with pytest.raises(ReauthorizationRequired):
@@ -131,11 +120,13 @@ def test_check_reports_revoked_and_removed_tenants(standin, redirect_url, servic
 def test_no_secret_reaches_the_registry_the_history_the_log_or_details(standin, redirect_url, service, isolated):
     service.add("A", CLIENT_ID, redirect_url)
     authorize(service, "A")
-    expire(service, "A")
+    expire_local_access_token(service.get("A").id)
+    service._token_cache.clear()
     service.access_token("A")
     details = json.dumps(service.details("A"))
     standin.revoke_all()
-    expire(service, "A")
+    expire_local_access_token(service.get("A").id)
+    service._token_cache.clear()
     with pytest.raises(ReauthorizationRequired):
         service.access_token("A")
     import logging
