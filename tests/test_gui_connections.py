@@ -47,6 +47,67 @@ def test_first_paint_does_not_wait_for_the_list(display, isolated, service, monk
         win.destroy()
 
 
+def test_first_paint_is_the_frame_and_the_controls_follow_at_once(display, isolated, service):
+    """Progressive start: the first frame has the header, the tabs and the table; the toolbar,
+    buttons, appearance menu and scrollbar are built right after it, then the registry is read."""
+    import time
+
+    from xconn_app.ui.app import MainWindow
+    from xconn_app.ui.dialogs import RecordingDialogs
+
+    service.add("Head office", CLIENT_ID, "http://localhost:5000/callback")
+    win = MainWindow(service, dialogs=RecordingDialogs())
+    try:
+        view = win.connections
+        assert not view.controls_built and not hasattr(view, "search") and not hasattr(win, "appearance_menu")
+        assert view.banner is None and view.progress is None  # made when first needed
+        assert win.tabs.get() == "Connections" and view.tree.winfo_exists()
+        started = time.monotonic()
+        pump(win, lambda: view.controls_built)
+        assert time.monotonic() - started < 1.0
+        assert view.search.winfo_exists() and view.add_button.winfo_exists()
+        pump(win, lambda: view.loaded)
+        assert [r[0] for r in rows(win)] == ["Head office"]
+        assert win.appearance_menu.get() in ("System", "Light", "Dark")
+        assert str(service.location.path) in win.status_text.cget("text")
+        assert view.banner is None and view.progress is None
+        assert set(win._root()._xconn_table_style._dots) == {"not_authorized"}  # only the dots in use
+    finally:
+        win.destroy()
+
+
+def test_the_service_is_made_after_the_first_paint_and_its_failure_is_shown(display, isolated, service):
+    from xconn_app.core.errors import XconnError
+    from xconn_app.ui.app import MainWindow
+    from xconn_app.ui.dialogs import RecordingDialogs
+
+    made = []
+    win = MainWindow(make_service=lambda: made.append(1) or service, dialogs=RecordingDialogs())
+    try:
+        assert win.service is None and not made
+        pump(win, lambda: win.connections.loaded)
+        assert made == [1] and win.service is service and win.exit_code == 0
+    finally:
+        win.destroy()
+
+    def unreadable():
+        raise XconnError("The connection list folder cannot be read.", "Ask IT to fix its permissions.")
+
+    dialogs = RecordingDialogs()
+    win = MainWindow(make_service=unreadable, dialogs=dialogs)
+    pump(win, lambda: dialogs.calls)
+    assert dialogs.calls[0][0] == "error" and "cannot be read" in dialogs.calls[0][2]
+    assert win.exit_code == 1
+    pump(win, lambda: not _exists(win))
+
+
+def _exists(win) -> bool:
+    try:
+        return bool(win.winfo_exists())
+    except Exception:  # noqa: BLE001 - destroyed
+        return False
+
+
 def test_add_connection_validates_as_you_type_and_saves(make_window, service):
     win = make_window(service)
     dialog = win.connections.add()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 import tkinter as tk
 
 import customtkinter as ctk
@@ -17,13 +18,19 @@ log = logging.getLogger("xconn.ui")
 TITLE = "xconn — Xero Connections"
 DEFAULT_SIZE = (1000, 600)
 MIN_SIZE = (880, 520)
+START_FALLBACK_MS = 300  # the controls and the registry read, should no <Expose> come by then
 APPEARANCES = ("System", "Light", "Dark")
+APPEARANCE_WIDTH = 110
 
 
 def _state_file():
-    from ..core.paths import user_state_dir
+    # platformdirs itself, not core.paths.user_state_dir: that module's dataclasses import (~5 ms)
+    # would come before the first paint. Same folder: core.paths.user_state_dir().
+    from pathlib import Path
 
-    return user_state_dir() / "window.json"
+    import platformdirs
+
+    return Path(platformdirs.user_state_dir("xconn", appauthor=False)) / "window.json"
 
 
 def load_state() -> dict:
@@ -46,8 +53,18 @@ def save_state(state: dict) -> None:
 
 
 class MainWindow(ctk.CTk):
-    def __init__(self, service, *, dialogs: Dialogs | None = None):
-        self.state_data = load_state()
+    """Shown progressively: the first paint has the real frame (header, tabs, the table, the status
+    bar); right after it is on screen (``_after_first_paint``) come the toolbar and button rows,
+    then the appearance menu, the status texts and the table's scrollbar, then the service (log
+    set-up, the registry's folder) and the registry read on a worker thread. Each step is flushed
+    to the screen before the next; the rows and the space they take are kept, so nothing moves.
+
+    ``service`` may be None with ``make_service`` given (``run()``): it is then made after the
+    first paint too, so platformdirs and the folder checks do not delay it.
+    """
+
+    def __init__(self, service=None, *, dialogs: Dialogs | None = None, make_service=None):
+        self.state_data = load_state()  # before the first paint: it sets the size and appearance
         appearance = self.state_data.get("appearance")
         if appearance in APPEARANCES:  # only a saved choice overrides the current mode
             ctk.set_appearance_mode(appearance)
@@ -55,9 +72,12 @@ class MainWindow(ctk.CTk):
             appearance = "System"
         super().__init__()
         self.service = service
+        self._make_service = make_service
         self.dialogs = dialogs or Dialogs(self)
         if self.dialogs.master is None:
             self.dialogs.master = self
+        self.exit_code = 0
+        self.started = False  # _after_first_paint has run: controls built, registry read started
         self.title(TITLE)
         from .icon import set_window_icon
 
@@ -79,8 +99,50 @@ class MainWindow(ctk.CTk):
         self._profiles = None  # built when first shown: first paint stays fast
         self.tabs.set("Connections")
         self._build_status_bar()
-        # First paint must not wait for the disk: the table fills in from a worker thread.
-        self.after(1, self.refresh)
+        # The rest once the first frame is on screen; a window that is never exposed (started
+        # iconified, say) gets it a little later all the same.
+        self._expose_seen = False
+        self.bind("<Expose>", self._exposed, add="+")
+        self._start_fallback = self.after(START_FALLBACK_MS, self._after_first_paint)
+
+    def _exposed(self, event) -> None:
+        if event.widget is not self or self.started or self._expose_seen:
+            return  # (no unbind: Python 3.11's unbind(seq, funcid) drops every <Expose> binding)
+        self._expose_seen = True
+        self.update_idletasks()  # the first frame's pending redraws: it is now on screen
+        self.after(0, self._after_first_paint)  # a timer, not an idle job: runs after that frame
+
+    def _after_first_paint(self) -> None:
+        if self.started:
+            return
+        self.started = True
+        try:
+            self.after_cancel(self._start_fallback)
+        except tk.TclError:
+            pass
+        self.connections.build_controls()  # the toolbar and buttons: what the person acts on first
+        self.update_idletasks()  # ... on screen before anything else runs
+        self.controls_shown_at = time.perf_counter()
+        self.after(0, self._build_rest)
+
+    def _build_rest(self) -> None:
+        self._build_controls()
+        self.connections.add_scrollbar()
+        self.update_idletasks()
+        self.after(0, self._start_service)
+
+    def _start_service(self) -> None:
+        if self.service is None:
+            try:
+                self.service = self._make_service()
+            except Exception as exc:  # an unreadable configuration folder: say so, then close
+                log.exception("could not start")
+                self.exit_code = 1
+                self.dialogs.error(exc)
+                self.destroy()
+                return
+        self._show_location()
+        self.refresh()
 
     # -- layout ----------------------------------------------------------------------------
     def _build_header(self, appearance: str) -> None:
@@ -90,21 +152,31 @@ class MainWindow(ctk.CTk):
         ctk.CTkLabel(head, text="Xero Connections", font=header_font(), anchor="w").grid(row=0, column=0, sticky="w")
         ctk.CTkLabel(head, text="Connections every capture profile can use to reach Xero",
                      text_color=MUTED_TEXT, anchor="w").grid(row=0, column=1, sticky="w", padx=(PAD, 0), pady=(4, 0))
-        ctk.CTkLabel(head, text="Appearance", text_color=MUTED_TEXT).grid(row=0, column=2, sticky="e", padx=(0, GAP))
-        self.appearance_menu = ctk.CTkOptionMenu(head, values=list(APPEARANCES), width=110,
-                                                 command=self.set_appearance)
-        self.appearance_menu.set(appearance if appearance in APPEARANCES else "System")
-        self.appearance_menu.grid(row=0, column=3, sticky="e")
+        # "Appearance" and its menu come after the first paint (_build_controls).
+        self._head, self._appearance = head, appearance
 
-    def _build_status_bar(self) -> None:
-        bar = ctk.CTkFrame(self, fg_color=("gray86", "gray17"), corner_radius=0, height=28)
-        bar.grid(row=2, column=0, sticky="ew", pady=(GAP, 0))
-        loc = self.service.location
-        self.status_text = ctk.CTkLabel(bar, text=f"Connection list: {loc.path}  ({loc.scope})",
-                                        text_color=MUTED_TEXT, anchor="w", font=ctk.CTkFont(size=12))
+    def _build_controls(self) -> None:
+        """The appearance menu and the status bar's labels, right after the toolbar and buttons."""
+        ctk.CTkLabel(self._head, text="Appearance", text_color=MUTED_TEXT).grid(row=0, column=2, sticky="e",
+                                                                               padx=(0, GAP))
+        self.appearance_menu = ctk.CTkOptionMenu(self._head, values=list(APPEARANCES), width=APPEARANCE_WIDTH,
+                                                 command=self.set_appearance)
+        self.appearance_menu.set(self._appearance if self._appearance in APPEARANCES else "System")
+        self.appearance_menu.grid(row=0, column=3, sticky="e")
+        bar = self._status_bar
+        self.status_text = ctk.CTkLabel(bar, text="", text_color=MUTED_TEXT, anchor="w", font=ctk.CTkFont(size=12))
         self.status_text.pack(side="left", fill="x", expand=True, padx=PAD + 4, pady=3)
         self.status_right = ctk.CTkLabel(bar, text="", text_color=MUTED_TEXT, anchor="e", font=ctk.CTkFont(size=12))
         self.status_right.pack(side="right", padx=PAD + 4, pady=3)
+
+    def _build_status_bar(self) -> None:
+        # Its two labels (28 px high, 3 px above and below) come with the controls; the bar has their height.
+        self._status_bar = ctk.CTkFrame(self, fg_color=("gray86", "gray17"), corner_radius=0, height=34)
+        self._status_bar.grid(row=2, column=0, sticky="ew", pady=(GAP, 0))
+
+    def _show_location(self) -> None:
+        loc = self.service.location
+        self.status_text.configure(text=f"Connection list: {loc.path}  ({loc.scope})")
 
     # -- behaviour -------------------------------------------------------------------------
     @property
@@ -118,6 +190,8 @@ class MainWindow(ctk.CTk):
         return self._profiles
 
     def refresh(self) -> None:
+        if self.service is None:  # before _start_service: it refreshes
+            return
         self.connections.refresh()
         from .helpdesk import show_keepalive
 
@@ -185,49 +259,57 @@ class MainWindow(ctk.CTk):
             describe(exc)
 
 
-def run(argv=None) -> int:
-    """Start the window; returns the exit code."""
+def _make_service():
+    """Log set-up and the registry's folder (platformdirs, a write probe): after the first paint."""
     from ..core import logs
 
     logs.setup()
-    try:
-        from ..core.service import Service
+    from ..core.service import Service
 
-        service = Service()
-    except Exception as exc:  # an unreadable configuration folder: say so, in a window
-        log.exception("could not start")
-        root = ctk.CTk()
-        root.withdraw()
-        Dialogs(root).error(exc)
-        root.destroy()
-        return 1
-    window = MainWindow(service)
+    return Service()
+
+
+def run(argv=None) -> int:
+    """Start the window; returns the exit code."""
+    window = MainWindow(make_service=_make_service)
     _bench_first_paint(window)
     window.mainloop()
-    return 0
+    return window.exit_code
 
 
 def _bench_first_paint(window) -> None:
     """bench/: XCONN_BENCH_FIRST_PAINT=<file> gets the perf_counter() of the first painted frame
-    and the loaded module names; XCONN_BENCH_EXIT=1 then closes the window."""
+    ("painted"), of the frame with the toolbar and buttons built after it ("controls"), and the
+    modules loaded at the first paint; XCONN_BENCH_EXIT=1 then closes the window."""
     import os
 
     target = os.environ.get("XCONN_BENCH_FIRST_PAINT")
     if not target:
         return
+    import sys
+    import time
 
-    def painted(event) -> None:
-        if event.widget is not window or getattr(window, "_bench_painted", False):
-            return
-        window._bench_painted = True
-        window.update_idletasks()
-        import sys
-        import time
+    data: dict = {}
 
-        stamp = time.perf_counter()
+    def write() -> None:
         with open(target, "w", encoding="utf-8") as fh:
-            json.dump({"painted": stamp, "modules": sorted(sys.modules)}, fh)
+            json.dump(data, fh)
+
+    def controls() -> None:
+        if not window.started:
+            window.after(1, controls)
+            return
+        data["controls"] = window.controls_shown_at
+        write()
         if os.environ.get("XCONN_BENCH_EXIT") == "1":
             window.after(0, window.destroy)
+
+    def painted(event) -> None:
+        if event.widget is not window or "painted" in data:
+            return
+        window.update_idletasks()
+        data.update(painted=time.perf_counter(), modules=sorted(sys.modules))
+        write()
+        window.after(0, controls)
 
     window.bind("<Expose>", painted, add="+")

@@ -7,7 +7,6 @@ no view starts threads itself.
 
 from __future__ import annotations
 
-import queue
 import threading
 from typing import Any, Callable
 
@@ -18,8 +17,11 @@ class _Pump:
     """One per Tk root: a queue of finished jobs and an ``after()`` loop that drains it."""
 
     def __init__(self, root):
+        import queue  # here, not at import: the first paint does not need it
+
         self.root = root
         self.results: queue.Queue = queue.Queue()
+        self._empty = queue.Empty
         self.pending = 0
         self.polling = False
 
@@ -32,7 +34,7 @@ class _Pump:
         while True:
             try:
                 widget, callback, value = self.results.get_nowait()
-            except queue.Empty:
+            except self._empty:
                 break
             self.pending -= 1
             if callback is None or not _alive(widget):

@@ -10,7 +10,6 @@ import tkinter as tk
 
 import customtkinter as ctk
 
-from ..core.errors import XconnError
 from .widgets.theme import ERROR_TEXT, GAP, MUTED_TEXT, OK_TEXT, PAD, header_font
 
 log = logging.getLogger("xconn.ui")
@@ -26,6 +25,8 @@ def unexpected_text() -> str:
 
 def describe(exc_or_title, text: str | None = None) -> tuple[str, str]:
     """(title, plain text) for an error, an unexpected exception or a plain title + text."""
+    from ..core.errors import XconnError
+
     if isinstance(exc_or_title, XconnError):
         body = exc_or_title.message
         if exc_or_title.next_step:

@@ -6,7 +6,8 @@ appearance, and re-styled whenever the appearance changes.
 
 from __future__ import annotations
 
-import base64
+import binascii
+import functools
 import struct
 import tkinter as tk
 import zlib
@@ -74,11 +75,12 @@ def _png(width: int, height: int, pixels: list[tuple[int, int, int, int]]) -> st
 
     png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0))
            + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
-    return base64.b64encode(png).decode()
+    return binascii.b2a_base64(png, newline=False).decode()
 
 
-def dot_image(master, colour: str, size: int = 12) -> tk.PhotoImage:
-    """An anti-aliased filled circle of the given #RRGGBB colour on a transparent square."""
+@functools.lru_cache(maxsize=None)
+def _dot_png(colour: str, size: int = 12) -> str:
+    """An anti-aliased filled circle of the given #RRGGBB colour on a transparent square (base64 PNG)."""
     r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
     pixels = []
     radius, centre, sub = size / 2 - 0.5, (size - 1) / 2, 4
@@ -89,7 +91,12 @@ def dot_image(master, colour: str, size: int = 12) -> tk.PhotoImage:
                 if (x - centre + (sx + 0.5) / sub - 0.5) ** 2 + (y - centre + (sy + 0.5) / sub - 0.5) ** 2 <= radius ** 2
             )
             pixels.append((r, g, b, round(255 * inside / sub ** 2)))
-    return tk.PhotoImage(master=master, data=_png(size, size, pixels), format="png")
+    return _png(size, size, pixels)
+
+
+def dot_image(master, colour: str, size: int = 12) -> tk.PhotoImage:
+    """A status dot as a Tk image (the PNG is computed once per colour)."""
+    return tk.PhotoImage(master=master, data=_dot_png(colour, size), format="png")
 
 
 class TableStyle:
@@ -102,7 +109,7 @@ class TableStyle:
         self.style = ttk.Style(root)
         if self.style.theme_use() != "clam":
             self.style.theme_use("clam")  # the only built-in theme that honours heading colours
-        self.dots: dict[str, tk.PhotoImage] = {}
+        self._dots: dict[str, tk.PhotoImage] = {}  # made when a row first needs one
         self.trees: list[ttk.Treeview] = []
         self.apply()
         from customtkinter.windows.widgets.appearance_mode import AppearanceModeTracker
@@ -136,8 +143,8 @@ class TableStyle:
                     font=(family, -13, "bold"), padding=(8, 6), borderwidth=0, bordercolor=border,
                     lightcolor=head_bg, darkcolor=head_bg)
         s.map(f"{self.NAME}.Heading", background=[("active", head_bg)], relief=[("pressed", "flat")])
-        for status, pair in STATUS_COLOURS.items():
-            self.dots[status] = dot_image(self.root, pick(pair))
+        for status, image in self._dots.items():  # the rows showing it follow: no per-row update
+            image.configure(data=_dot_png(pick(STATUS_COLOURS[status])), format="png")
         for tree in list(self.trees):
             try:
                 self._tag_tree(tree)
@@ -153,11 +160,13 @@ class TableStyle:
                 tree.tag_configure(status, foreground=pick(pair))
             else:
                 tree.tag_configure(status, foreground=theme_colour("CTkLabel", "text_color"))
-        for iid in tree.get_children():
-            tags = tree.item(iid, "tags")
-            for status in STATUS_COLOURS:
-                if status in tags:
-                    tree.item(iid, image=self.dots[status])
+
+    def dot(self, status: str) -> tk.PhotoImage:
+        """The status dot image for rows of this status, in the current appearance."""
+        image = self._dots.get(status)
+        if image is None:
+            image = self._dots[status] = dot_image(self.root, pick(STATUS_COLOURS[status]))
+        return image
 
 
 def table_style(widget) -> TableStyle:
@@ -169,10 +178,12 @@ def table_style(widget) -> TableStyle:
 
 
 def make_table(master, columns: list[tuple[str, str, int]], *, tree_column: int = 0,
-               selectmode: str = "browse", height: int = 10) -> tuple[ctk.CTkFrame, ttk.Treeview]:
+               selectmode: str = "browse", height: int = 10,
+               scrollbar: bool = True) -> tuple[ctk.CTkFrame, ttk.Treeview]:
     """A styled Treeview with a customtkinter scrollbar inside a rounded frame.
 
     columns: (id, heading, width). tree_column > 0 shows the #0 column (status dot) that wide.
+    scrollbar=False keeps the scrollbar's place empty: add_scrollbar() puts it there later.
     """
     frame = ctk.CTkFrame(master, fg_color=("#F9F9FA", "#343638"), border_width=1,
                          border_color=("gray78", "gray30"), corner_radius=8)
@@ -185,11 +196,19 @@ def make_table(master, columns: list[tuple[str, str, int]], *, tree_column: int 
     for cid, heading, width in columns:
         tree.heading(cid, text=heading, anchor="w")
         tree.column(cid, width=width, minwidth=60, stretch=True, anchor="w")
-    bar = ctk.CTkScrollbar(frame, command=tree.yview)
-    tree.configure(yscrollcommand=bar.set)
     frame.grid_columnconfigure(0, weight=1)
     frame.grid_rowconfigure(0, weight=1)
     tree.grid(row=0, column=0, sticky="nsew", padx=(2, 0), pady=2)
-    bar.grid(row=0, column=1, sticky="ns", padx=(0, 2), pady=4)
+    if scrollbar:
+        add_scrollbar(frame, tree)
+    else:  # the scrollbar's width (16) and its padding (2) stay reserved
+        frame.grid_columnconfigure(1, minsize=round(18 * ctk.ScalingTracker.get_widget_scaling(frame)))
     style.register(tree)
     return frame, tree
+
+
+def add_scrollbar(frame, tree) -> ctk.CTkScrollbar:
+    bar = ctk.CTkScrollbar(frame, command=tree.yview)
+    tree.configure(yscrollcommand=bar.set)
+    bar.grid(row=0, column=1, sticky="ns", padx=(0, 2), pady=4)
+    return bar
