@@ -160,3 +160,135 @@ def test_diagnose_with_the_real_doctor(make_window, service, standin):
     assert win.clipboard_get() == dialog.report
     dialog.close()
 
+
+
+# -- thousands of connections ------------------------------------------------------------------
+
+
+def many(service, n, profiles_on_first=0):
+    """n connections (and some profiles on the first) written straight into the registry."""
+    from xconn_app.core.model import Connection, Profile
+    from xconn_app.core.registry import RegistryData
+
+    conns = [Connection(name=f"Connection {i:05d}", client_id=f"{i:032X}",
+                        redirect_url=f"http://localhost:{5000 + i % 1000}/callback") for i in range(n)]
+    profiles = [Profile(name=f"Profile {i:05d}", connection_id=conns[0].id) for i in range(profiles_on_first)]
+    service.registry.save(RegistryData(conns, profiles))
+    return conns
+
+
+class Beat:
+    """The longest gap between after(5) beats on the Tk thread: how long it was blocked."""
+
+    def __init__(self, win):
+        import time
+
+        self.time, self.win = time.perf_counter, win
+        self.last, self.longest, self.running = self.time(), 0.0, True
+        win.after(5, self.tick)
+
+    def tick(self):
+        t = self.time()
+        self.longest = max(self.longest, t - self.last)
+        self.last = t
+        if self.running:
+            self.win.after(5, self.tick)
+
+    def stop(self) -> float:
+        self.running = False
+        return self.longest
+
+
+def test_ten_thousand_connections_fill_in_slices_and_typing_filters_once(make_window, service, monkeypatch):
+    from xconn_app.ui.widgets import fill
+
+    many(service, 10_000)
+    win = make_window(service)
+    view = win.connections
+    assert len(rows(win)) == 10_000 and view.fill.done
+    assert view.count_label.cget("text") == "10,000 connections"
+    beat = Beat(win)
+    view.show_rows()
+    assert len(view.tree.get_children()) == fill.FIRST and not view.fill.done  # the first screenful at once
+    pump(win, lambda: view.fill.done)
+    assert len(rows(win)) == 10_000 and rows(win)[-1][0] == "Connection 09999"
+    # No slice holds the Tk thread long (500 rows ~10 ms here; the budget is 50 ms; CI is noisy).
+    assert view.fill.longest < 0.05, f"a slice took {view.fill.longest * 1000:.0f} ms"
+    assert beat.stop() < 0.1, f"Tk was blocked {beat.longest * 1000:.0f} ms"
+
+    shown = []
+    real = view.show_rows
+    monkeypatch.setattr(view, "show_rows", lambda *a, **k: (shown.append(view.search_text()), real(*a, **k)))
+    view.search._entry.focus_force()
+    for typed in ("c", "co", "con", "conn"):  # four keys in quick succession
+        view.search.delete(0, "end")
+        view.search.insert(0, typed + "ection 0999")
+        view.search._entry.event_generate("<KeyRelease>", keysym="n")
+        win.update()
+    pump(win, lambda: shown)
+    pump(win, seconds=0.3)
+    assert shown == ["connection 0999"]  # once, 150 ms after the last key
+    assert [r[0] for r in rows(win)] == [f"Connection 0999{i}" for i in range(10)]
+    assert view.count_label.cget("text") == "10 of 10,000 connections"
+    view.search._entry.event_generate("<KeyRelease>", keysym="Right")  # no change in the text: no filtering
+    pump(win, seconds=0.3)
+    assert len(shown) == 1
+
+
+def test_long_connection_lists_drop_down_short_and_search_the_rest(make_window, service):
+    from xconn_app.ui.widgets.choice import MENU_SHOWN
+
+    conns = many(service, 40)
+    service.add_profile("Invoices", conns[0].id)
+    win = make_window(service)
+    win.tabs.set("Profiles")
+    view = win.profiles
+    pump(win, lambda: len(view.rows()) == 1)
+    view.select("Invoices")
+    menu = view.connection_menu
+    assert menu.get() == "Connection 00000"
+    assert len(menu.cget("values")) == 41  # "(no connection)" and all 40
+    dropped = menu._dropdown_menu  # what the drop-down shows: a short list, then the search
+    labels = [dropped.entrycget(i, "label").strip() for i in range(dropped.index("end") + 1)]
+    assert labels[0] == "(no connection)" and len(labels) == MENU_SHOWN + 1
+    assert labels[-1] == "Search all 40…"
+    menu._chosen("Search all 40…")  # what picking that entry does
+    picker = menu.picker
+    assert picker is not None and menu.get() == "Connection 00000"
+    assert len(picker.shown_names()) == 41
+    picker.type("connection 0003")
+    assert picker.shown_names() == [f"Connection 0003{i}" for i in range(10)]
+    assert "10 matches" in picker.count.cget("text")
+    picker.type("connection 00037")
+    picker.choose()
+    assert menu.get() == "Connection 00037" and menu.picker is None
+    pump(win, lambda: view.rows() == [("Invoices", "Connection 00037")])
+    assert [p.name for p in service.usage(conns[37].id)] == ["Invoices"]
+    # The current name joins the short list; Escape leaves everything as it was.
+    labels = [dropped.entrycget(i, "label").strip() for i in range(dropped.index("end") + 1)]
+    assert "Connection 00037" in labels
+    picker = menu.open_picker()
+    picker.window.event_generate("<Escape>")
+    pump(win, lambda: menu.picker is None)
+    assert menu.get() == "Connection 00037"
+
+
+def test_usage_reads_the_registry_once_and_switches_among_thousands(make_window, service, monkeypatch):
+    conns = many(service, 2000, profiles_on_first=3)
+    win = make_window(service)
+    loads = []
+    real_load = service.load
+    monkeypatch.setattr(service, "load", lambda: (loads.append(1), real_load())[1])
+    win.connections.select(conns[0].id)
+    usage = win.connections.usage()
+    pump(win, lambda: len(usage.profile_names()) == 3 and usage.text.cget("text") != "Loading…")
+    assert len(loads) == 1
+    assert usage.target_menu.get() == "Connection 00001"
+    picker = usage.target_menu.open_picker()
+    picker.type("01999")
+    picker.choose()
+    assert usage.target_menu.get() == "Connection 01999"
+    usage.switch_all_button.invoke()
+    pump(win, lambda: usage.profile_names() == [])
+    assert sorted(p.name for p in service.usage(conns[1999].id)) == ["Profile 00000", "Profile 00001", "Profile 00002"]
+    usage.close()

@@ -8,6 +8,7 @@ import customtkinter as ctk
 
 from .background import run_in_background
 from .dialogs import Modal
+from .widgets.choice import LongChoice
 from .widgets.theme import DANGER, DANGER_HOVER, GAP, MUTED_TEXT, PAD, header_font
 
 NO_OTHER = "No other connection"
@@ -30,7 +31,8 @@ class DeleteDialog(Modal):
         self.profiles_box = ctk.CTkTextbox(self.body, height=90, width=460, border_width=1)
         self.switch_row = ctk.CTkFrame(self.body, fg_color="transparent")
         ctk.CTkLabel(self.switch_row, text="Switch them to:").pack(side="left")
-        self.switch_menu = ctk.CTkOptionMenu(self.switch_row, values=[NO_OTHER], width=260, dynamic_resizing=False)
+        self.switch_menu = LongChoice(self.switch_row, values=[NO_OTHER], width=260, dynamic_resizing=False,
+                                      picker_title="Switch them to")
         self.switch_menu.pack(side="left", padx=(GAP, 0))
         self.disconnect_var = tk.BooleanVar(self, value=False)
         self.disconnect_check = ctk.CTkCheckBox(self.body, text="Also disconnect this organisation at Xero",
@@ -51,10 +53,11 @@ class DeleteDialog(Modal):
                                            hover_color=DANGER_HOVER, command=self.switch_and_delete)
         self.show()
 
-        def load():
-            conn = service.get(connection_id)
-            return conn, [p.name for p in service.usage(conn.id)], \
-                [c for c in service.connections() if c.id != conn.id]
+        def load():  # one registry read
+            from .usage import connection_usage
+
+            conn, users, others = connection_usage(service, connection_id)
+            return conn, [p.name for p in users], others
 
         run_in_background(self, load, self._loaded, self._failed)
 
@@ -90,7 +93,8 @@ class DeleteDialog(Modal):
         self.dialogs.error(exc)
 
     def switch_and_delete(self) -> None:
-        target = next((c for c in self.others if c.name == self.switch_menu.get()), None)
+        chosen = self.switch_menu.get()
+        target = next((c for c in self.others if c.name == chosen), None)
         if target is not None:
             self._run(switch_to=target.id)
 

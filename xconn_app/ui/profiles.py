@@ -7,6 +7,8 @@ import tkinter as tk
 import customtkinter as ctk
 
 from .background import run_in_background
+from .widgets.choice import LongChoice
+from .widgets.fill import TableFill
 from .widgets.theme import GAP, MUTED_TEXT, PAD, make_table
 
 NONE = "(no connection)"
@@ -18,12 +20,14 @@ class ProfilesView(ctk.CTkFrame):
         self.window, self.service, self.dialogs = window, window.service, window.dialogs
         self.profiles = []
         self.connections = []
+        self._names: dict[str, str] = {}  # connection id -> name
         self.grid_columnconfigure(0, weight=1)
         self.grid_rowconfigure(1, weight=1)
         ctk.CTkLabel(self, text="Each capture profile sends its documents to Xero through one connection.",
                      text_color=MUTED_TEXT, anchor="w").grid(row=0, column=0, columnspan=2, sticky="ew")
         frame, self.tree = make_table(self, [("name", "Capture profile", 300), ("connection", "Connection", 300)])
         frame.grid(row=1, column=0, sticky="nsew", pady=(GAP, 0))
+        self.fill = TableFill(self.tree)
         self.tree.bind("<<TreeviewSelect>>", lambda _e: self._selected())
         self.tree.bind("<Delete>", lambda _e: self.delete())
 
@@ -38,8 +42,9 @@ class ProfilesView(ctk.CTkFrame):
         self.name_entry.grid(row=2, column=0, columnspan=2, sticky="ew", padx=PAD)
         ctk.CTkLabel(side, text="Connection", anchor="w").grid(row=3, column=0, columnspan=2, sticky="ew", padx=PAD,
                                                               pady=(GAP, 0))
-        self.connection_menu = ctk.CTkOptionMenu(side, values=[NONE], width=240, dynamic_resizing=False,
-                                                 command=self.pick_connection)
+        # Thousands of connections: a short menu, then "Search all N…" (widgets/choice.py).
+        self.connection_menu = LongChoice(side, fixed=[NONE], width=240, dynamic_resizing=False,
+                                          command=self.pick_connection, picker_title="Connection")
         self.connection_menu.grid(row=4, column=0, columnspan=2, sticky="ew", padx=PAD)
         self.hint = ctk.CTkLabel(side, text="Changing the connection applies at once.", text_color=MUTED_TEXT,
                                  anchor="w", font=ctk.CTkFont(size=12))
@@ -63,29 +68,42 @@ class ProfilesView(ctk.CTkFrame):
 
         def done(loaded):
             self.profiles, self.connections = loaded
-            self.show()
-            if then:
-                then()
+            self.show(then)
 
         run_in_background(self, load, done, self.dialogs.error)
 
-    def show(self) -> None:
+    def show(self, then=None) -> None:
+        """The profiles, sorted; the first screenful at once, the rest in slices (TableFill)."""
         selected = self.selected()
-        names = {c.id: c.name for c in self.connections}
-        self.tree.delete(*self.tree.get_children())
-        for i, p in enumerate(sorted(self.profiles, key=lambda p: p.name.casefold())):
-            self.tree.insert("", "end", iid=p.id, values=(p.name, names.get(p.connection_id, NONE)),
-                             tags=("odd" if i % 2 else "even",))
-        self.connection_menu.configure(values=[NONE] + [c.name for c in self.connections])
+        names = self._names = {c.id: c.name for c in self.connections}
+        profiles = sorted(self.profiles, key=lambda p: p.name.casefold())
+
+        def row(p, i):
+            return p.id, "", (p.name, names.get(p.connection_id, NONE)), ("odd" if i % 2 else "even",)
+
+        def all_in():
+            if selected and not self.tree.selection() and self.tree.exists(selected.id):
+                self.tree.selection_set(selected.id)
+                self.tree.see(selected.id)
+            if then:
+                then()
+
+        self.fill.start(profiles, row, all_in)
+        self.connection_menu.configure(values=[c.name for c in self.connections])
         if selected and self.tree.exists(selected.id):
             self.tree.selection_set(selected.id)
         self._selected()
 
     def selected(self):
         sel = self.tree.selection()
-        return next((p for p in self.profiles if sel and p.id == sel[0]), None)
+        if not sel:
+            return None
+        return next((p for p in self.profiles if p.id == sel[0]), None)
 
     def select(self, name: str) -> None:
+        if not self.fill.done:  # still filling in: select it once it is in
+            self.fill.when_done(lambda: self.select(name))
+            return
         for p in self.profiles:
             if p.name == name:
                 self.tree.selection_set(p.id)
@@ -96,8 +114,7 @@ class ProfilesView(ctk.CTkFrame):
         p = self.selected()
         if p is not None:
             self.name_var.set(p.name)
-            names = {c.id: c.name for c in self.connections}
-            self.connection_menu.set(names.get(p.connection_id, NONE))
+            self.connection_menu.set(self._names.get(p.connection_id, NONE))
         self._update_buttons()
 
     def _update_buttons(self) -> None:
@@ -111,7 +128,7 @@ class ProfilesView(ctk.CTkFrame):
     # -- actions ---------------------------------------------------------------------------
     def _connection_id(self) -> str | None:
         name = self.connection_menu.get()
-        return next((c.id for c in self.connections if c.name == name), None)
+        return next((cid for cid, n in self._names.items() if n == name), None)
 
     def _run(self, work, select_name=None) -> None:
         def done(_result):

@@ -6,9 +6,21 @@ import customtkinter as ctk
 
 from .background import run_in_background
 from .dialogs import Modal
+from .widgets.choice import LongChoice
+from .widgets.fill import TableFill
 from .widgets.theme import GAP, MUTED_TEXT, PAD, header_font, make_table
 
 NO_OTHER = "No other connection"
+
+
+def connection_usage(service, connection_id):
+    """(connection, the profiles using it, every other connection) from one registry read."""
+    data = service.load()
+    conn = next((c for c in data.connections if c.id == connection_id), None)
+    if conn is None:
+        conn = service.get(connection_id)  # not there (deleted meanwhile): raises the usual NotFound
+    return (conn, [p for p in data.profiles if p.connection_id == conn.id],
+            [c for c in data.connections if c.id != conn.id])
 
 
 class UsageDialog(Modal):
@@ -28,7 +40,9 @@ class UsageDialog(Modal):
         switch = ctk.CTkFrame(self, fg_color="transparent")
         switch.grid(row=3, column=0, sticky="ew", padx=PAD * 2, pady=(PAD, 0))
         ctk.CTkLabel(switch, text="Switch to:").pack(side="left")
-        self.target_menu = ctk.CTkOptionMenu(switch, values=[NO_OTHER], width=200, dynamic_resizing=False)
+        # Thousands of connections: a short menu, then "Search all N…" (widgets/choice.py).
+        self.target_menu = LongChoice(switch, values=[NO_OTHER], width=200, dynamic_resizing=False,
+                                      picker_title="Switch to")
         self.target_menu.pack(side="left", padx=(GAP, 0))
         self.switch_all_button = ctk.CTkButton(switch, text="Switch all", width=110, command=self.switch_all)
         self.switch_all_button.pack(side="right")
@@ -41,6 +55,7 @@ class UsageDialog(Modal):
         self.result.pack(side="left")
         ctk.CTkButton(row, text="Close", width=96, command=self.close, fg_color="transparent", border_width=1,
                       text_color=("gray10", "gray90")).pack(side="right")
+        self.fill = TableFill(self.tree)
         self.tree.bind("<<TreeviewSelect>>", lambda _e: self._update_buttons())
         self.show()
         self.refresh()
@@ -48,9 +63,8 @@ class UsageDialog(Modal):
     def refresh(self) -> None:
         service, cid = self.service, self.connection_id
 
-        def load():
-            conn = service.get(cid)
-            return conn, service.usage(conn.id), [c for c in service.connections() if c.id != conn.id]
+        def load():  # one registry read (get + usage + connections read it three times)
+            return connection_usage(service, cid)
 
         run_in_background(self, load, self._show, self._failed)
 
@@ -62,13 +76,12 @@ class UsageDialog(Modal):
         n = len(profiles)
         self.text.configure(text=f"{n} profile{'s use' if n != 1 else ' uses'} this connection." if n
                             else "No capture profile uses this connection.")
-        self.tree.delete(*self.tree.get_children())
-        for i, p in enumerate(sorted(profiles, key=lambda p: p.name.casefold())):
-            self.tree.insert("", "end", iid=p.id, values=(p.name,), tags=("odd" if i % 2 else "even",))
+        self.fill.start(sorted(profiles, key=lambda p: p.name.casefold()),
+                        lambda p, i: (p.id, "", (p.name,), ("odd" if i % 2 else "even",)), self._update_buttons)
         names = [c.name for c in self.others] or [NO_OTHER]
         current = self.target_menu.get()
         self.target_menu.configure(values=names)
-        self.target_menu.set(current if current in names else names[0])
+        self.target_menu.set(current if current in set(names) else names[0])
         self._update_buttons()
 
     def _update_buttons(self) -> None:
@@ -95,7 +108,8 @@ class UsageDialog(Modal):
         self._switch(None)
 
     def _switch(self, names) -> None:
-        target = next((c for c in self.others if c.name == self.target_menu.get()), None)
+        chosen = self.target_menu.get()
+        target = next((c for c in self.others if c.name == chosen), None)
         if target is None:
             return
         src = self.connection_id
