@@ -118,8 +118,7 @@ def main(argv=None) -> int:
         service = Service()
         head, au, old, urls = sample_data(service, standin, free_port)
         win = MainWindow(service, dialogs=RecordingDialogs())
-        win.set_appearance(args.appearance)
-        win.appearance_menu.set(args.appearance)
+        win.set_appearance(args.appearance)  # the menu (built after the first paint) shows it
         win.geometry("1000x600+20+20")
         view = win.connections
         pump(win, until=lambda: len(view.tree.get_children()) == 5)

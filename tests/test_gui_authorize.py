@@ -86,10 +86,14 @@ def test_one_tenant_is_selected_by_itself(make_window, service, standin, redirec
     win.connections.edit_button.invoke()
     dialog = win.connections.dialog
     pump(win, lambda: dialog.url_field.get() == redirect_url)
+    pump(win, seconds=0.2)
+    width = dialog.winfo_width()
     monitor = TickMonitor(win)
     dialog.authorize_button.invoke()
     pump(win, lambda: dialog.flow.succeeded, timeout=20)
     monitor.running = False
+    pump(win, seconds=0.2)
+    assert dialog.winfo_width() == width  # "✓ Connected…" takes the countdown's place: same width
     assert dialog.tenant_menu.get() == "Demo Company (NZ)"
     assert monitor.longest < 0.1
     dialog.save_button.invoke()
@@ -106,8 +110,11 @@ def test_waiting_counts_down_and_cancel_stops(make_window, service, standin, red
     win.connections.select(conn.id)
     dialog = win.connections.edit()
     pump(win, lambda: dialog.url_field.get() == redirect_url)
+    width = dialog.winfo_width()
     dialog.authorize_button.invoke()
     pump(win, lambda: "Waiting for Xero… " in dialog.wait_label.cget("text"))
+    pump(win, seconds=0.2)
+    assert dialog.winfo_width() == width  # the countdown, Copy link and Cancel fit: no jump
     first = dialog.wait_label.cget("text")
     pump(win, lambda: dialog.wait_label.cget("text") != first, timeout=3)
     assert dialog.paste_frame.winfo_manager() and dialog.copy_link_button.winfo_manager()
@@ -115,6 +122,8 @@ def test_waiting_counts_down_and_cancel_stops(make_window, service, standin, red
     assert win.clipboard_get() == dialog.flow.pending.url
     dialog.cancel_wait_button.invoke()
     pump(win, lambda: dialog.wait_label.cget("text") == "Authorization cancelled.")
+    pump(win, seconds=0.2)
+    assert dialog.winfo_width() == width
     assert not [c for c in win.dialogs.calls if c[0] == "error"]
     assert str(dialog.authorize_button.cget("state")) == "normal"
     dialog.cancel_button.invoke()

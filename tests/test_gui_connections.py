@@ -334,3 +334,33 @@ def test_unexpected_errors_are_logged_and_shown_plainly(make_window, service, is
     for handler in __import__("logging").getLogger("xconn").handlers:
         handler.flush()
     assert "kaboom inside a callback" in log_path().read_text()
+
+
+def test_check_all_progress_takes_the_count_place_and_leaves_the_search_box_alone(make_window, service, monkeypatch):
+    import time
+
+    for i in range(3):
+        service.add(f"Connection with a rather long display name {i}", CLIENT_ID, f"http://localhost:{5000 + i}/callback")
+    real_check = service.check
+    monkeypatch.setattr(service, "check", lambda cid: (time.sleep(0.3), real_check(cid))[1])
+    win = make_window(service)
+    win.geometry("880x520")  # the minimum size
+    pump(win, seconds=0.3)
+    view = win.connections
+    search = (view.search.winfo_rootx(), view.search.winfo_width())
+    view.check_button.invoke()
+    pump(win, lambda: view.progress.winfo_ismapped() and "Checking" in view.progress_label.cget("text"))
+    pump(win, seconds=0.1)
+    assert (view.search.winfo_rootx(), view.search.winfo_width()) == search
+    assert view.progress.master is view.add_button.master  # the button row, where the count was
+    assert not view.count_label.winfo_ismapped()
+    label = view.progress_label
+    text = label.cget("text")
+    assert text.startswith("Checking Conn") and text.endswith("… (1 of 3)")  # shortened to fit
+    row = view.add_button.master
+    right = row.winfo_rootx() + row.winfo_width()
+    assert view.usage_button.winfo_rootx() + view.usage_button.winfo_width() < label.winfo_rootx()  # no overlap
+    assert view.progress.winfo_rootx() + view.progress.winfo_width() <= right  # nothing clipped
+    pump(win, lambda: not view.checking and win.dialogs.calls, timeout=30)
+    pump(win, lambda: view.count_label.winfo_ismapped())
+    assert not view.progress.winfo_manager() and view.count_label.cget("text") == "3 connections"

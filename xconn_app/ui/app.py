@@ -206,6 +206,10 @@ class MainWindow(ctk.CTk):
 
     def set_appearance(self, mode: str) -> None:
         ctk.set_appearance_mode(mode)
+        self._appearance = mode
+        menu = getattr(self, "appearance_menu", None)  # None until just after the first paint
+        if menu is not None and menu.get() != mode:
+            menu.set(mode)
         self.state_data["appearance"] = mode
         save_state(self.state_data)
 

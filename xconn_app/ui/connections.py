@@ -8,9 +8,10 @@ from .background import run_in_background
 from .widgets.fill import TableFill
 from .widgets.theme import BANNER_BG, BANNER_TEXT, GAP, MUTED_TEXT, PAD, add_scrollbar, make_table, table_style
 
-COLUMNS = [("name", "Name", 175), ("tenant", "Tenant", 185), ("status", "Status", 170),
-           ("client_id", "Client ID", 245), ("authorized", "Last authorized", 125)]
-PROGRESS_NAME_CHARS = 22  # "Checking <name> (12 of 40)" fits beside the buttons at the 880 px minimum
+# The Client ID (32 characters) and the date keep their widths; name, tenant and status share the rest.
+COLUMNS = [("name", "Name", 190), ("tenant", "Tenant", 190), ("status", "Status", 160),
+           ("client_id", "Client ID", 250, True), ("authorized", "Last authorized", 124, True)]
+PROGRESS_WIDTH = 120
 CONTROL_HEIGHT = 28  # customtkinter's buttons and entries
 SEARCH_DELAY_MS = 150  # filter this long after the last key: typing "head" filters once, not 4 times
 
@@ -127,8 +128,9 @@ class ConnectionsView(ctk.CTkFrame):
 
     def _build_progress(self) -> None:
         row = self._button_row
-        self.progress_label = ctk.CTkLabel(row, text="", text_color=MUTED_TEXT, anchor="e")
-        self.progress = ctk.CTkProgressBar(row, width=120, mode="determinate")
+        self._progress_font = ctk.CTkFont()
+        self.progress_label = ctk.CTkLabel(row, text="", text_color=MUTED_TEXT, anchor="e", font=self._progress_font)
+        self.progress = ctk.CTkProgressBar(row, width=PROGRESS_WIDTH, mode="determinate")
 
     # -- data ------------------------------------------------------------------------------
     def refresh(self, then=None) -> None:
@@ -392,9 +394,19 @@ class ConnectionsView(ctk.CTkFrame):
         if done >= total:
             self.progress_label.configure(text="Done")
             return
-        if len(name) > PROGRESS_NAME_CHARS:
-            name = name[:PROGRESS_NAME_CHARS - 1] + "…"
-        self.progress_label.configure(text=f"Checking {name} ({done + 1:,} of {total:,})")
+        self.progress_label.configure(text=self._fit(name, f" ({done + 1:,} of {total:,})"))
+
+    def _fit(self, name: str, tail: str) -> str:
+        """"Checking <name> (n of N)", the name shortened with "…" to fit beside the buttons."""
+        row, font = self._button_row, self._progress_font
+        scale = ctk.ScalingTracker.get_widget_scaling(self)
+        used = self.usage_button.winfo_x() + self.usage_button.winfo_width()
+        room = (row.winfo_width() - used) / scale - (PAD + GAP) - PROGRESS_WIDTH - 4
+        text = f"Checking {name}{tail}"
+        while font.measure(text) > room and len(name) > 1:
+            name = name[:-1].rstrip()
+            text = f"Checking {name}…{tail}"
+        return text
 
     def _check_done(self, results) -> None:
         self.checking = False

@@ -24,6 +24,8 @@ TIP = ("Tip: log in to Xero in your web browser first (including any two-step pr
 REAUTH_TEXT = ("Xero no longer accepts this connection's authorization (it expired after 60 days unused or was "
                "revoked). Press Authorize to fix it.")
 NO_TENANT = "Authorize first"
+WAIT_TEXT_WIDTH = 224  # "Waiting for Xero… 90 s" / "✓ Connected to Xero as …" wrap at this width
+PASTE_TEXT_WIDTH = 520  # the paste hint (long after a time-out) wraps inside the Authorize box
 
 
 class DefinitionDialog(Modal):
@@ -98,16 +100,23 @@ class DefinitionDialog(Modal):
                                             border_color=("#7F0000", "#FFCDD2"))
         self.authorize_button.grid(row=0, column=0, padx=PAD, pady=PAD, sticky="w")
         self.wait_label = ctk.CTkLabel(auth, text="Not authorized yet.", anchor="w", text_color=MUTED_TEXT,
-                                       justify="left", wraplength=260)
+                                       justify="left", wraplength=WAIT_TEXT_WIDTH)
         self.wait_label.grid(row=0, column=1, sticky="ew")
         self.copy_link_button = ctk.CTkButton(auth, text="Copy link", width=90, fg_color="transparent",
                                               border_width=1, text_color=("gray10", "gray90"))
         self.cancel_wait_button = ctk.CTkButton(auth, text="Cancel", width=80, fg_color="transparent", border_width=1,
                                                 text_color=("gray10", "gray90"))
+        # The same width waiting and connected: the countdown's column and the Copy link / Cancel
+        # columns keep their widths when those buttons are hidden, and the texts wrap inside them.
+        scale = ctk.ScalingTracker.get_widget_scaling(auth)
+        auth.grid_columnconfigure(1, minsize=round(WAIT_TEXT_WIDTH * scale))
+        auth.grid_columnconfigure(2, minsize=round((90 + GAP) * scale))
+        auth.grid_columnconfigure(3, minsize=round((80 + GAP + PAD) * scale))
         self.paste_frame = ctk.CTkFrame(auth, fg_color="transparent")
         self.paste_frame.grid_columnconfigure(0, weight=1)
         self.paste_label = ctk.CTkLabel(self.paste_frame, text="Browser could not reach xconn? Paste the address the "
-                                        "browser ended on:", anchor="w", font=ctk.CTkFont(size=12))
+                                        "browser ended on:", anchor="w", justify="left", font=ctk.CTkFont(size=12),
+                                        wraplength=PASTE_TEXT_WIDTH)
         self.paste_label.grid(row=0, column=0, columnspan=2, sticky="w")
         self.paste_var = tk.StringVar(self)
         self.paste_entry = ctk.CTkEntry(self.paste_frame, textvariable=self.paste_var,

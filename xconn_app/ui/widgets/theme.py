@@ -18,6 +18,7 @@ import customtkinter as ctk
 PAD = 12  # outer padding
 GAP = 8  # between related widgets
 ROW_HEIGHT = 30
+MIN_COLUMN = 60
 
 # (light, dark) pairs, as customtkinter themes do.
 STATUS_COLOURS = {
@@ -182,7 +183,8 @@ def make_table(master, columns: list[tuple[str, str, int]], *, tree_column: int 
                scrollbar: bool = True) -> tuple[ctk.CTkFrame, ttk.Treeview]:
     """A styled Treeview with a customtkinter scrollbar inside a rounded frame.
 
-    columns: (id, heading, width). tree_column > 0 shows the #0 column (status dot) that wide.
+    columns: (id, heading, width[, fixed]); the widths are shared out as the table resizes
+    (fit_columns). tree_column > 0 shows the #0 column (status dot) that wide.
     scrollbar=False keeps the scrollbar's place empty: add_scrollbar() puts it there later.
     """
     frame = ctk.CTkFrame(master, fg_color=("#F9F9FA", "#343638"), border_width=1,
@@ -193,9 +195,10 @@ def make_table(master, columns: list[tuple[str, str, int]], *, tree_column: int 
     if tree_column:
         tree.column("#0", width=tree_column, minwidth=tree_column, stretch=False, anchor="center")
         tree.heading("#0", text="")
-    for cid, heading, width in columns:
+    for cid, heading, width, *_fixed in columns:
         tree.heading(cid, text=heading, anchor="w")
-        tree.column(cid, width=width, minwidth=60, stretch=True, anchor="w")
+        tree.column(cid, width=width, minwidth=MIN_COLUMN, stretch=False, anchor="w")
+    tree.bind("<Configure>", lambda e: fit_columns(tree, columns, tree_column, e.width), add="+")
     frame.grid_columnconfigure(0, weight=1)
     frame.grid_rowconfigure(0, weight=1)
     tree.grid(row=0, column=0, sticky="nsew", padx=(2, 0), pady=2)
@@ -205,6 +208,27 @@ def make_table(master, columns: list[tuple[str, str, int]], *, tree_column: int 
         frame.grid_columnconfigure(1, minsize=round(18 * ctk.ScalingTracker.get_widget_scaling(frame)))
     style.register(tree)
     return frame, tree
+
+
+def fit_columns(tree, columns, tree_column: int, width: int) -> None:
+    """Share the table's width among its columns, in proportion to their widths.
+
+    ttk does not shrink stretchable columns below their first widths, so at the window's minimum
+    size the last column was cut off. Columns given as (id, heading, width, True) keep their
+    width (a Client ID or a date must be read whole); the others grow and shrink, down to MIN_COLUMN.
+    """
+    scale = ctk.ScalingTracker.get_widget_scaling(tree)
+    fixed = [(c[0], round(c[2] * scale)) for c in columns if len(c) > 3 and c[3]]
+    flexible = [(c[0], c[2] * scale) for c in columns if not (len(c) > 3 and c[3])]
+    room = width - round(tree_column * scale) - sum(w for _c, w in fixed) - 2
+    base = sum(w for _c, w in flexible) or 1
+    try:
+        for cid, w in fixed:
+            tree.column(cid, width=w)
+        for cid, w in flexible:
+            tree.column(cid, width=max(round(MIN_COLUMN * scale), int(room * w / base)))
+    except tk.TclError:  # the table is being destroyed
+        pass
 
 
 def add_scrollbar(frame, tree) -> ctk.CTkScrollbar:
