@@ -8,9 +8,10 @@ from .background import run_in_background
 from .widgets.fill import TableFill
 from .widgets.theme import BANNER_BG, BANNER_TEXT, GAP, MUTED_TEXT, PAD, add_scrollbar, make_table, table_style
 
-# The Client ID (32 characters) and the date keep their widths; name, tenant and status share the rest.
-COLUMNS = [("name", "Name", 190), ("tenant", "Tenant", 190), ("status", "Status", 160),
-           ("client_id", "Client ID", 250, True), ("authorized", "Last authorized", 124, True)]
+# Status, Client ID (32 characters) and date keep the widths their longest texts need ("Not
+# authorized for this user", the bold "Last authorized" heading); name and tenant share the rest.
+COLUMNS = [("name", "Name", 180), ("tenant", "Tenant", 180), ("status", "Status", 168, True),
+           ("client_id", "Client ID", 246, True), ("authorized", "Last authorized", 122, True)]
 PROGRESS_WIDTH = 120
 CONTROL_HEIGHT = 28  # customtkinter's buttons and entries
 SEARCH_DELAY_MS = 150  # filter this long after the last key: typing "head" filters once, not 4 times
