@@ -15,23 +15,7 @@ import sys
 import time
 
 from _common import apply_env, ensure_display, isolated_env, median, temp_dir
-
-
-class Beat:
-    def __init__(self, root):
-        self.root, self.last, self.longest, self.running = root, time.perf_counter(), 0.0, True
-        root.after(2, self.tick)
-
-    def tick(self):
-        t = time.perf_counter()
-        self.longest = max(self.longest, t - self.last)
-        self.last = t
-        if self.running:
-            self.root.after(2, self.tick)
-
-    def stop(self) -> float:
-        self.running = False
-        return self.longest
+from xvfb import TkHeartbeat
 
 
 def pump(root, until, timeout=60.0):
@@ -45,7 +29,7 @@ def pump(root, until, timeout=60.0):
 def timed(root, start, until) -> tuple[float, float]:
     """(ms until done, longest Tk stall in ms) of start(); the loop runs freely meanwhile."""
     root.update()
-    beat = Beat(root)
+    beat = TkHeartbeat(root, 2)
     t = time.perf_counter()
     start()
     pump(root, until)
@@ -73,7 +57,7 @@ def measure(n: int) -> dict:
     service = Service()
     win = MainWindow(service, dialogs=RecordingDialogs())
     win.dialogs.master = win
-    beat = Beat(win)
+    beat = TkHeartbeat(win, 2)
     t = time.perf_counter()
     pump(win, lambda: win.connections.loaded and not busy(win))
     out = {"start_to_filled": (time.perf_counter() - t) * 1000, "start_stall": beat.stop() * 1000}

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 import requests
 
 import conftest
-from xvfb import display, make_window, pump, row_of, rows  # noqa: F401
+from xvfb import TkHeartbeat, display, make_window, pump, row_of, rows  # noqa: F401
 
 pytestmark = pytest.mark.gui
 
@@ -32,25 +31,10 @@ def browser_follows(monkeypatch):
     return opened
 
 
-class TickMonitor:
-    """Counts the longest gap between after(10) ticks: the Tk thread must never stall."""
-
-    def __init__(self, win):
-        self.win, self.last, self.longest, self.running = win, time.monotonic(), 0.0, True
-        win.after(10, self.tick)
-
-    def tick(self):
-        t = time.monotonic()
-        self.longest = max(self.longest, t - self.last)
-        self.last = t
-        if self.running:
-            self.win.after(10, self.tick)
-
-
 def test_add_authorize_pick_tenant_save(make_window, service, standin, redirect_url, browser_follows):
     standin.tenants = [{"tenantName": "Demo Company (NZ)"}, {"tenantName": "Harbour Logistics Ltd"}]
     win = make_window(service)
-    monitor = TickMonitor(win)
+    monitor = TkHeartbeat(win, 10)
     win.connections.add_button.invoke()
     dialog = win.connections.dialog
     assert "log in to Xero in your web browser first" in dialog.tip_label.cget("text")
@@ -88,7 +72,7 @@ def test_one_tenant_is_selected_by_itself(make_window, service, standin, redirec
     pump(win, lambda: dialog.url_field.get() == redirect_url)
     pump(win, seconds=0.2)
     width = dialog.winfo_width()
-    monitor = TickMonitor(win)
+    monitor = TkHeartbeat(win, 10)
     dialog.authorize_button.invoke()
     pump(win, lambda: dialog.flow.succeeded, timeout=20)
     monitor.running = False
@@ -201,7 +185,7 @@ def test_needs_reauthorization_banner_and_highlighted_authorize(make_window, ser
     assert win.connections.banner_message == ""
     standin.revoke_all()
     standin.expire_access_tokens()
-    monitor = TickMonitor(win)
+    monitor = TkHeartbeat(win, 10)
     win.connections.check_button.invoke()
     assert win.connections.progress.winfo_manager()
     pump(win, lambda: win.dialogs.calls and not win.connections.checking, timeout=30)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import conftest
-from xvfb import display, make_window, pump, row_of, rows  # noqa: F401
+from xvfb import TkHeartbeat, display, make_window, pump, row_of, rows  # noqa: F401
 
 pytestmark = pytest.mark.gui
 
@@ -177,28 +177,6 @@ def many(service, n, profiles_on_first=0):
     return conns
 
 
-class Beat:
-    """The longest gap between after(5) beats on the Tk thread: how long it was blocked."""
-
-    def __init__(self, win):
-        import time
-
-        self.time, self.win = time.perf_counter, win
-        self.last, self.longest, self.running = self.time(), 0.0, True
-        win.after(5, self.tick)
-
-    def tick(self):
-        t = self.time()
-        self.longest = max(self.longest, t - self.last)
-        self.last = t
-        if self.running:
-            self.win.after(5, self.tick)
-
-    def stop(self) -> float:
-        self.running = False
-        return self.longest
-
-
 def test_ten_thousand_connections_fill_in_slices_and_typing_filters_once(make_window, service, monkeypatch):
     from xconn_app.ui.widgets import fill
 
@@ -207,7 +185,7 @@ def test_ten_thousand_connections_fill_in_slices_and_typing_filters_once(make_wi
     view = win.connections
     assert len(rows(win)) == 10_000 and view.fill.done
     assert view.count_label.cget("text") == "10,000 connections"
-    beat = Beat(win)
+    beat = TkHeartbeat(win, 5)
     view.show_rows()
     assert len(view.tree.get_children()) == fill.FIRST and not view.fill.done  # the first screenful at once
     pump(win, lambda: view.fill.done)

@@ -170,3 +170,24 @@ def row_of(win, name):
         if values[0] == name:
             return values
     raise AssertionError(f"no row {name!r} in {rows(win)}")
+
+
+class TkHeartbeat:
+    """An after() tick every interval_ms on the Tk thread: the longest gap between ticks is the
+    longest time the Tk thread was blocked (tests and bench use it to check nothing freezes)."""
+
+    def __init__(self, root, interval_ms: int = 5):
+        self.root, self.interval = root, interval_ms
+        self.last, self.longest, self.running = time.perf_counter(), 0.0, True
+        root.after(interval_ms, self.tick)
+
+    def tick(self) -> None:
+        t = time.perf_counter()
+        self.longest = max(self.longest, t - self.last)
+        self.last = t
+        if self.running:
+            self.root.after(self.interval, self.tick)
+
+    def stop(self) -> float:
+        self.running = False
+        return self.longest
