@@ -183,3 +183,12 @@ def test_token_for_a_profile(standin, redirect_url, cli, service):
     assert r.code == 0 and len(r.out.strip()) > 1000
     r = cli("check", "--all", "--json")
     assert r.code == 0 and json.loads(r.out)[0]["ok"] is True
+
+
+def test_no_display_says_so_in_plain_words(isolated):
+    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+    proc = subprocess.run([sys.executable, "-m", "xconn_app"], capture_output=True, text=True, env=env,
+                          cwd=str(ROOT), timeout=60)
+    assert proc.returncode == 1
+    assert "window cannot open here" in proc.stderr and "xconn --help" in proc.stderr
+    assert "Traceback" not in proc.stderr

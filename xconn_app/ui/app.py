@@ -280,7 +280,15 @@ def _make_service():
 
 def run(argv=None) -> int:
     """Start the window; returns the exit code."""
-    window = MainWindow(make_service=_make_service)
+    try:
+        window = MainWindow(make_service=_make_service)
+    except tk.TclError as exc:  # no display (e.g. over SSH): say so, point at the command line
+        import sys
+
+        if sys.stderr:
+            print(f"xconn: the window cannot open here ({exc}). Run it on the desktop, or use the "
+                  "command line: xconn --help", file=sys.stderr)
+        return 1
     _bench_first_paint(window)
     window.mainloop()
     return window.exit_code

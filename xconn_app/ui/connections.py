@@ -6,7 +6,7 @@ import customtkinter as ctk
 
 from .background import run_in_background
 from .widgets.fill import TableFill
-from .widgets.theme import BANNER_BG, BANNER_TEXT, GAP, MUTED_TEXT, PAD, add_scrollbar, make_table, table_style
+from .widgets.theme import BANNER_BG, BANNER_TEXT, GAP, MUTED_TEXT, PAD, add_scrollbar, make_table, set_enabled, table_style
 
 # Status, Client ID (32 characters) and date keep the widths their longest texts need ("Not
 # authorized for this user", the bold "Last authorized" heading); name and tenant share the rest.
@@ -278,9 +278,10 @@ class ConnectionsView(ctk.CTkFrame):
         if not self.controls_built:
             return
         state = "normal" if self.selected_id() else "disabled"
-        for b in (self.edit_button, self.delete_button, self.details_button, self.usage_button):
+        for b in (self.delete_button, self.details_button, self.usage_button):
             b.configure(state=state)
-        self.check_button.configure(state="disabled" if self.checking or not self.rows else "normal")
+        set_enabled(self.edit_button, state == "normal")
+        set_enabled(self.check_button, not self.checking and bool(self.rows))
 
     def _double_click(self, event) -> None:
         if self.tree.identify_row(event.y):

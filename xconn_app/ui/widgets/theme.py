@@ -48,6 +48,19 @@ def theme_colour(widget: str, key: str) -> str:
     return pick(ctk.ThemeManager.theme[widget][key])
 
 
+DISABLED_FILL = ("gray84", "gray26")
+DISABLED_TEXT = ("gray50", "gray58")
+
+
+def set_enabled(button: ctk.CTkButton, on: bool) -> None:
+    """Enable or disable a filled (primary) button so that it also looks disabled: customtkinter
+    only greys the text, and a blue "Edit" with nothing selected reads as clickable."""
+    if not hasattr(button, "_xconn_fill"):
+        button._xconn_fill = button.cget("fg_color")
+    button.configure(state="normal" if on else "disabled", fg_color=button._xconn_fill if on else DISABLED_FILL,
+                     text_color_disabled=DISABLED_TEXT)
+
+
 def font_family() -> str:
     import sys
 
