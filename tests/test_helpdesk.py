@@ -173,3 +173,17 @@ def test_export_import_round_trip_and_conflict(standin, redirect_url, service, c
     r = cli("--config-dir", str(other), "import", str(tmp_path / "missing.json"))
     assert r.code == 2 and "cannot be read" in r.err
     assert urlsplit(redirect_url).port
+
+
+def test_macos_app_registers_its_keepalive_agent_once(tmp_path):
+    import plistlib
+
+    from xconn_app.core.helpdesk import ensure_macos_keepalive
+
+    cli_path = "/Applications/xconn.app/Contents/MacOS/xconn-cli"
+    written = ensure_macos_keepalive(cli_path, home=tmp_path, load=False)
+    assert written == tmp_path / "Library" / "LaunchAgents" / "com.xconn.keepalive.plist"
+    agent = plistlib.loads(written.read_bytes())
+    assert agent["ProgramArguments"] == [cli_path, "refresh", "--all"]
+    assert agent["StartCalendarInterval"] == {"Hour": 12, "Minute": 0} and agent["Label"] == "com.xconn.keepalive"
+    assert ensure_macos_keepalive(cli_path, home=tmp_path, load=False) is None  # once only

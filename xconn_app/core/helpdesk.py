@@ -207,6 +207,41 @@ def keepalive_last_run(service) -> dict | None:
         return None
 
 
+MACOS_AGENT_LABEL = "com.xconn.keepalive"
+
+
+def ensure_macos_keepalive(cli_path, home=None, load: bool | None = None):
+    """macOS: register the daily keep-alive as this user's launchd agent, once.
+
+    A .dmg install cannot run scripts, so the app does it at start: it writes
+    ~/Library/LaunchAgents/com.xconn.keepalive.plist running `<cli_path> refresh --all` daily (an
+    agent runs in the user's session, where the Keychain holding the tokens is reachable) and
+    loads it. Nothing is done when an agent is there already (per user or for all users).
+    Returns the plist written, or None.
+    """
+    import plistlib
+    import subprocess
+
+    home = Path(home) if home else Path.home()
+    target = home / "Library" / "LaunchAgents" / f"{MACOS_AGENT_LABEL}.plist"
+    if target.exists() or Path(f"/Library/LaunchAgents/{MACOS_AGENT_LABEL}.plist").exists():
+        return None
+    agent = {
+        "Label": MACOS_AGENT_LABEL,
+        "ProgramArguments": [str(cli_path), "refresh", "--all"],
+        "StartCalendarInterval": {"Hour": 12, "Minute": 0},
+        "RunAtLoad": False,
+        "ProcessType": "Background",
+        "LowPriorityIO": True,
+        "Nice": 10,
+    }
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(plistlib.dumps(agent))
+    if load if load is not None else sys.platform == "darwin":
+        subprocess.run(["launchctl", "load", "-w", str(target)], capture_output=True, timeout=20)
+    return target
+
+
 def refresh_all(service, min_age_hours: float = 20.0) -> list[KeepAliveResult]:
     """Renew every connection of this user not renewed in the last min_age_hours."""
     results = []

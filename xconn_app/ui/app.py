@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sys
 import time
 import tkinter as tk
 
@@ -148,6 +149,10 @@ class MainWindow(ctk.CTk):
                 return
         self._show_location()
         self.refresh()
+        if sys.platform == "darwin":
+            from .background import run_in_background
+
+            run_in_background(self, _register_keepalive, on_error=lambda exc: None)
 
     # -- layout ----------------------------------------------------------------------------
     def _build_header(self, appearance: str) -> None:
@@ -276,6 +281,21 @@ def _make_service():
     from ..core.service import Service
 
     return Service()
+
+
+def _register_keepalive() -> None:
+    """The installed macOS app registers its daily keep-alive itself (a .dmg runs no installer);
+    the Linux .deb and the Windows installer do it at install time."""
+    if sys.platform != "darwin" or not getattr(sys, "frozen", False):
+        return
+    from pathlib import Path
+
+    from ..core.helpdesk import ensure_macos_keepalive
+
+    try:
+        ensure_macos_keepalive(Path(sys.executable).with_name("xconn-cli"))
+    except Exception:  # never stop the window for this; Diagnose reports a keep-alive that never ran
+        log.exception("could not register the keep-alive agent")
 
 
 def run(argv=None) -> int:
