@@ -8,7 +8,7 @@ import pytest
 import requests
 
 import conftest
-from xvfb import TkHeartbeat, display, make_window, pump, row_of, rows  # noqa: F401
+from xvfb import TkHeartbeat, display, make_window, open_edit, pump, row_of, rows  # noqa: F401
 
 pytestmark = pytest.mark.gui
 
@@ -91,9 +91,7 @@ def test_waiting_counts_down_and_cancel_stops(make_window, service, standin, red
     monkeypatch.setattr(PendingAuthorization, "open_browser", lambda self: True)
     conn = service.add("Head office", CLIENT_ID, redirect_url)
     win = make_window(service)
-    win.connections.select(conn.id)
-    dialog = win.connections.edit()
-    pump(win, lambda: dialog.url_field.get() == redirect_url)
+    dialog = open_edit(win, conn)
     width = dialog.winfo_width()
     dialog.authorize_button.invoke()
     pump(win, lambda: "Waiting for Xero… " in dialog.wait_label.cget("text"))
@@ -129,9 +127,7 @@ def test_pasted_address_finishes_the_authorization(make_window, service, standin
     monkeypatch.setattr(PendingAuthorization, "open_browser", browser_that_cannot_reach_the_app)
     conn = service.add("Head office", CLIENT_ID, redirect_url)
     win = make_window(service)
-    win.connections.select(conn.id)
-    dialog = win.connections.edit()
-    pump(win, lambda: dialog.url_field.get() == redirect_url)
+    dialog = open_edit(win, conn)
     dialog.authorize_button.invoke()
     pump(win, lambda: landed and dialog.paste_frame.winfo_manager())
     dialog.paste_var.set("http://localhost:1/elsewhere?code=x&state=y")
@@ -157,9 +153,7 @@ def test_port_in_use_is_explained(make_window, service, standin, redirect_url):
     try:
         conn = service.add("Head office", CLIENT_ID, redirect_url)
         win = make_window(service)
-        win.connections.select(conn.id)
-        dialog = win.connections.edit()
-        pump(win, lambda: dialog.url_field.get() == redirect_url)
+        dialog = open_edit(win, conn)
         dialog.authorize_button.invoke()
         pump(win, lambda: win.dialogs.calls)
     finally:
@@ -198,9 +192,7 @@ def test_needs_reauthorization_banner_and_highlighted_authorize(make_window, ser
     assert "needs_reauthorization" in win.connections.tree.item(a.id, "tags")
     assert win.connections.banner_message == ("⚠  2 connections need re-authorization: select one and press Edit, "
                                               "then Authorize.")
-    win.connections.select(a.id)
-    dialog = win.connections.edit()
-    pump(win, lambda: dialog.url_field.get() == redirect_url)
+    dialog = open_edit(win, a)
     assert dialog.reauth_label.winfo_manager()
     assert "expired after 60 days unused or was revoked" in dialog.reauth_label.cget("text")
     assert dialog.authorize_button.cget("fg_color") == DANGER

@@ -172,6 +172,14 @@ def row_of(win, name):
     raise AssertionError(f"no row {name!r} in {rows(win)}")
 
 
+def open_edit(win, conn):
+    """Select a connection, press Edit, and wait until its definition dialog is filled in."""
+    win.connections.select(conn.id)
+    dialog = win.connections.edit()
+    pump(win, lambda: dialog.url_field.get() == conn.redirect_url)
+    return dialog
+
+
 class TkHeartbeat:
     """An after() tick every interval_ms on the Tk thread: the longest gap between ticks is the
     longest time the Tk thread was blocked (tests and bench use it to check nothing freezes)."""
