@@ -9,7 +9,6 @@ The "browser" is a urllib GET of the authorize URL: the stand-in answers 302 to 
 
 from __future__ import annotations
 
-import os
 import socket
 import time
 import urllib.request

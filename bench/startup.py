@@ -69,11 +69,11 @@ def run(rounds: int = 9) -> tuple[list[Row], dict]:
     env = _env(folder)
     ref, ref_ctk, app, modules = [], [], [], []
     first_paint([PYTHON, "-m", "xconn_app"], env)  # warm the page cache and .pyc files
-    first_paint([PYTHON, str(BENCH / "_bare_tk.py")], env)
-    first_paint([PYTHON, str(BENCH / "_bare_ctk.py")], env)
+    first_paint([PYTHON, str(BENCH / "_bare_window.py"), "tk"], env)
+    first_paint([PYTHON, str(BENCH / "_bare_window.py"), "ctk"], env)
     for _ in range(rounds):
-        ref.append(first_paint([PYTHON, str(BENCH / "_bare_tk.py")], env)[0])
-        ref_ctk.append(first_paint([PYTHON, str(BENCH / "_bare_ctk.py")], env)[0])
+        ref.append(first_paint([PYTHON, str(BENCH / "_bare_window.py"), "tk"], env)[0])
+        ref_ctk.append(first_paint([PYTHON, str(BENCH / "_bare_window.py"), "ctk"], env)[0])
         t, modules = first_paint([PYTHON, "-m", "xconn_app"], env)
         app.append(t)
     floor, floor_ctk, got = median(ref), median(ref_ctk), median(app)

@@ -1,9 +1,19 @@
-"""For comparison: a bare customtkinter window to its first paint."""
+"""The start-up floors: a bare window to its first paint (same hook as xconn_app/ui/app.py).
+
+    python bench/_bare_window.py tk     # tkinter.Tk()
+    python bench/_bare_window.py ctk    # customtkinter.CTk()
+"""
 import os
+import sys
 
-import customtkinter
+if sys.argv[1:] == ["ctk"]:
+    import customtkinter
 
-root = customtkinter.CTk()
+    root = customtkinter.CTk()
+else:
+    import tkinter
+
+    root = tkinter.Tk()
 
 
 def painted(event):
