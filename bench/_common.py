@@ -17,7 +17,6 @@ BENCH = ROOT / "bench"
 TESTS = ROOT / "tests"
 SUPPORT = TESTS / "support"
 PYTHON = sys.executable
-KEYRING_BACKEND = "filekeyring.FileKeyring"
 
 for _p in (str(ROOT), str(TESTS), str(SUPPORT)):
     if _p not in sys.path:
@@ -48,17 +47,10 @@ def ensure_display() -> str:
 # -- isolation ---------------------------------------------------------------------------------
 def isolated_env(folder: Path) -> dict:
     """Registry, keyring file, logs and window state in `folder`; the test file keyring."""
+    from isolation import isolated_env as env_for
+
     folder.mkdir(parents=True, exist_ok=True)
-    pythonpath = os.pathsep.join([str(SUPPORT), str(TESTS), str(ROOT)])
-    return {
-        "XCONN_CONFIG_DIR": str(folder / "config"),
-        "XCONN_TEST_KEYRING": str(folder / "keyring.json"),
-        "XCONN_LOG_DIR": str(folder / "logs"),
-        "XDG_STATE_HOME": str(folder / "state"),
-        "XDG_CONFIG_HOME": str(folder / "userconfig"),
-        "PYTHON_KEYRING_BACKEND": KEYRING_BACKEND,
-        "PYTHONPATH": pythonpath,
-    }
+    return {**env_for(folder), "PYTHONPATH": os.pathsep.join([str(SUPPORT), str(TESTS), str(ROOT)])}
 
 
 def apply_env(env: dict) -> None:

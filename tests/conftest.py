@@ -20,7 +20,8 @@ for p in (str(TESTS), str(SUPPORT)):
     if p not in sys.path:
         sys.path.insert(0, p)
 
-KEYRING_BACKEND = "filekeyring.FileKeyring"
+from isolation import KEYRING_BACKEND, isolated_env  # noqa: E402
+
 os.environ["PYTHON_KEYRING_BACKEND"] = KEYRING_BACKEND
 os.environ["PYTHONPATH"] = os.pathsep.join([str(SUPPORT), str(TESTS), str(ROOT)]
                                            + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []))
@@ -49,14 +50,7 @@ def free_port() -> int:
 @pytest.fixture
 def isolated(tmp_path, monkeypatch):
     """A temporary registry folder, keyring file and log folder for this test."""
-    env = {
-        "XCONN_CONFIG_DIR": str(tmp_path / "config"),
-        "XCONN_TEST_KEYRING": str(tmp_path / "keyring.json"),
-        "XCONN_LOG_DIR": str(tmp_path / "logs"),
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "XDG_CONFIG_HOME": str(tmp_path / "userconfig"),
-        "PYTHON_KEYRING_BACKEND": KEYRING_BACKEND,
-    }
+    env = isolated_env(tmp_path)
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     from xconn_app.core import logs

@@ -1,6 +1,6 @@
 """A keyring backend for tests: one JSON file (XCONN_TEST_KEYRING), safe across processes.
 
-Select it with PYTHON_KEYRING_BACKEND=tests.support.filekeyring.FileKeyring (repo root on
+Select it with PYTHON_KEYRING_BACKEND=filekeyring.FileKeyring (tests/support on
 PYTHONPATH). Values over 1,000 characters are refused, like Windows Credential Manager.
 """
 
