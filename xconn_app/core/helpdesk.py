@@ -77,8 +77,8 @@ def doctor(service) -> list[DoctorCheck]:
         checks.append(DoctorCheck("Connection list", False, exc.message, exc.next_step))
         connections = []
 
-    for port, names in _ports(connections).items():
-        checks.append(_check(f"Port {port}", lambda port=port, names=names: _port_check(port, names)))
+    for port, users in _ports(connections).items():
+        checks.append(_check(f"Port {port}", lambda port=port, users=users: _port_check(port, users)))
 
     checks.append(_check("Xero sign-in service", lambda: _identity_check(service, checks)))
     checks.append(_check("Xero API", lambda: _api_check(service)))
@@ -95,25 +95,25 @@ def doctor(service) -> list[DoctorCheck]:
     return checks
 
 
-def _ports(connections: list[Connection]) -> dict[str, list[str]]:
+def _ports(connections: list[Connection]) -> dict[int, list[Connection]]:
+    """The connections listening on each redirect port."""
     from urllib.parse import urlsplit
 
-    ports: dict[str, list[str]] = {}
+    ports: dict[int, list[Connection]] = {}
     for c in connections:
         try:
-            key = f"{urlsplit(c.redirect_url).port}"
+            port = urlsplit(c.redirect_url).port
         except ValueError:
             continue
-        ports.setdefault(key, []).append(c.redirect_url + "|" + c.name)
+        ports.setdefault(port, []).append(c)
     return ports
 
 
-def _port_check(port: str, entries: list[str]) -> DoctorCheck:
+def _port_check(port: int, users: list[Connection]) -> DoctorCheck:
     from .loopback import LoopbackReceiver
 
-    url, _ = entries[0].split("|", 1)
-    names = ", ".join(e.split("|", 1)[1] for e in entries)
-    receiver = LoopbackReceiver(url, "doctor-probe")
+    names = ", ".join(c.name for c in users)
+    receiver = LoopbackReceiver(users[0].redirect_url, "doctor-probe")
     receiver.start()  # raises PortInUse with the fix in it
     receiver.close()
     return DoctorCheck(f"Port {port}", True, f"Free to receive Xero's answer (used by {names}).")
