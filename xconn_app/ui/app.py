@@ -72,7 +72,8 @@ class MainWindow(ctk.CTk):
             ctk.set_appearance_mode(appearance)
         else:
             appearance = "System"
-        super().__init__()
+        # WM_CLASS "xconn", "Xconn": docks match the window to xconn.desktop (StartupWMClass=Xconn)
+        super().__init__(className="xconn")
         self.service = service
         self._make_service = make_service
         self.dialogs = dialogs or Dialogs(self)

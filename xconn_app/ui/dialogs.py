@@ -53,7 +53,9 @@ class Modal(ctk.CTkToplevel):
     """A dialog window: transient to its master, grabs input, centred over it, Escape closes."""
 
     def __init__(self, master, title: str, *, resizable: bool = False):
-        super().__init__(master)
+        # Tk's -class option (tkinter's class_=, spelt "class" because CTkToplevel only passes
+        # that name on): WM_CLASS "Xconn" like the main window, so docks group the dialog with it
+        super().__init__(master, **{"class": "Xconn"})
         self.withdraw()
         self.title(title)
         self.transient(master.winfo_toplevel())
