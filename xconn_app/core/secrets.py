@@ -49,11 +49,30 @@ def backend_problem(backend) -> str | None:
     return None
 
 
-HOW_TO_FIX = (
-    "Install or unlock a password store: on Windows the Credential Manager, on macOS the Keychain, "
-    "on Linux GNOME Keyring or KWallet with the Secret Service running (packages gnome-keyring and "
-    "python3-secretstorage). On a server without one, set PYTHON_KEYRING_BACKEND to a backend you trust."
-)
+def _how_to_fix() -> str:
+    """The fix for this program as it runs: the frozen app (installed .deb, .exe, .app) carries its
+    own keyring backends, so Python packages of the system are no help to it."""
+    import sys
+
+    frozen = getattr(sys, "frozen", False)
+    if sys.platform == "win32":
+        store = "Windows Credential Manager (sign in with a normal user profile, not a temporary one)"
+    elif sys.platform == "darwin":
+        store = "the login Keychain (unlock it in Keychain Access)"
+    elif frozen:
+        store = ("a Secret Service in your desktop session: GNOME Keyring (package gnome-keyring; for the "
+                 "daily keep-alive also dbus-user-session) or KeePassXC with its Secret Service integration on; "
+                 "xconn reaches it over D-Bus by itself")
+    else:
+        store = ("a Secret Service in your desktop session: GNOME Keyring (package gnome-keyring) with the "
+                 "Python package secretstorage (Debian: python3-secretstorage), or KWallet with dbus-python")
+    server = ("On a server without one, choose a store explicitly: PYTHON_KEYRING_BACKEND="
+              "keyrings.alt.file.PlaintextKeyring keeps tokens unencrypted in a file in your home folder") if frozen else \
+        "On a server without one, set PYTHON_KEYRING_BACKEND to a backend you trust"
+    return f"Install or unlock a password store: {store}. {server}."
+
+
+HOW_TO_FIX = _how_to_fix()
 
 
 class TokenStore:
