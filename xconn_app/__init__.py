@@ -3,7 +3,6 @@
 Capture profiles use :func:`open_session` or :func:`access_token` to talk to Xero.
 """
 
-__version__ = "0.1.0"
 
 
 def open_session(connection=None, profile=None, *, config_dir=None):
@@ -22,3 +21,19 @@ def access_token(connection=None, profile=None, *, config_dir=None):
     from .core.service import Service
 
     return Service(config_dir).access_token(connection=connection, profile=profile)
+
+
+def __getattr__(name):
+    """``__version__`` comes from the installed package's metadata (pyproject.toml is the one
+    source; the frozen app bundles the metadata). Read on first use: importlib.metadata is not
+    needed to open the window."""
+    if name != "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        found = version("xconn")
+    except PackageNotFoundError:  # a source tree that was never installed (pip install -e .)
+        found = "0+unknown"
+    globals()["__version__"] = found
+    return found
