@@ -36,7 +36,10 @@ EXE = ".exe" if sys.platform == "win32" else ""
 GUI_EXE = DIST / f"xconn{EXE}"
 CLI_EXE = DIST / f"xconn-cli{EXE}"
 TITLE = "xconn — Xero Connections"
-VERSION = re.search(r'__version__ = "([^"]+)"', (ROOT / "xconn_app" / "__init__.py").read_text()).group(1)
+sys.path.insert(0, str(ROOT / "build"))
+from version import project_version  # noqa: E402
+
+VERSION = project_version()  # pyproject.toml: the one version source
 SOURCES = [ROOT / "xconn_app", ROOT / "build", ROOT / "pyproject.toml"]
 
 
