@@ -1,98 +1,92 @@
 #!/usr/bin/env bash
-# Build dist/xconn_<version>_amd64.deb from the onefile executables (python build/build.py first).
+# Build dist/xconn_<version>_<arch>.deb: the onedir build under /usr/lib/xconn, from the system's
+# own Python, reproducibly.
 #
-#   bash installer/linux/build_deb.sh [--dist DIR] [--version X.Y.Z] [--out DIR] [--onedir]
+#   bash installer/linux/build_deb.sh [--out DIR] [--version X.Y.Z] [--build-root DIR]
 #
-# --onedir packages dist/onedir/xconn/ (python build/build.py --mode onedir) instead of the
-# onefile executables: same programs, but nothing to unpack at each start (bench/bench_onefile.py:
-# ~0.3 s instead of ~0.7 s to the first painted window).
+# Needs (scripts/dev test installs them): python3-venv python3-tk dpkg-dev (dpkg-shlibdeps) and
+# network access to PyPI the first time (the build venv).
 #
-# Layout: /opt/xconn/{xconn,xconn-cli} + /usr/bin symlinks, desktop entry, hicolor icons,
-# systemd user timer for the daily keep-alive (enabled globally by postinst).
+# How:
+#  1. The sources (pyproject.toml, xconn_app/, build/, installer/linux/) are copied to a FIXED path,
+#     /var/tmp/xconn-build/src, and built there: PyInstaller records paths, so the same commit
+#     built from any checkout gives the same bytes.
+#  2. A build venv (/var/tmp/xconn-build/venv) from the system's Python (/usr/bin/python3, not a
+#     pyenv/venv one): the extension modules, libpython and Tcl/Tk the app runs on are Debian's own,
+#     linked against Debian's libraries, so the package depends on them (dpkg-shlibdeps) instead of
+#     embedding copies that never get security updates. PyInstaller's bootloader is compiled there
+#     from source with the system compiler (PIE, hardened) rather than taken prebuilt.
+#  3. `build/build.py --mode onedir`, then installer/linux/make_deb.py stages, checks and packs.
+# SOURCE_DATE_EPOCH defaults to the date of installer/linux/changelog's latest entry (Debian's
+# convention), PYTHONHASHSEED to 0, TZ to UTC, umask 022: building twice gives the same .deb.
+# --version only checks: the version is pyproject.toml's (build/version.py), nothing else's.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-DIST="$ROOT/dist"
-OUT=""
-VERSION=""
-ONEDIR=0
+OUT="$ROOT/dist"
+WANT_VERSION=""
+BUILD_ROOT="${XCONN_DEB_BUILD_ROOT:-/var/tmp/xconn-build}"
+SYSTEM_PYTHON="${XCONN_DEB_PYTHON:-/usr/bin/python3}"
 while [ $# -gt 0 ]; do
     case "$1" in
-        --dist) DIST="$2"; shift 2 ;;
-        --version) VERSION="$2"; shift 2 ;;
         --out) OUT="$2"; shift 2 ;;
-        --onedir) ONEDIR=1; shift ;;
-        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+        --version) WANT_VERSION="$2"; shift 2 ;;
+        --build-root) BUILD_ROOT="$2"; shift 2 ;;
+        -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1" >&2; exit 2 ;;
     esac
 done
-OUT="${OUT:-$DIST}"
-if [ -z "$VERSION" ]; then
-    VERSION="$(sed -n 's/^__version__ = "\(.*\)"/\1/p' "$ROOT/xconn_app/__init__.py")"
+
+say() { printf '[build_deb] %s\n' "$*" >&2; }
+
+VERSION="$("$SYSTEM_PYTHON" "$ROOT/build/version.py")"
+if [ -n "$WANT_VERSION" ]; then
+    "$SYSTEM_PYTHON" "$ROOT/build/version.py" --check "$WANT_VERSION"
 fi
-ARCH="$(dpkg --print-architecture 2>/dev/null || echo amd64)"
-SRC="$DIST"
-[ "$ONEDIR" = 1 ] && SRC="$DIST/onedir/xconn"
-for exe in xconn xconn-cli; do
-    [ -x "$SRC/$exe" ] || { echo "missing $SRC/$exe: run python build/build.py first" >&2; exit 1; }
-done
+"$SYSTEM_PYTHON" -c "import tkinter, venv, ensurepip" 2>/dev/null || {
+    echo "$SYSTEM_PYTHON needs tkinter and venv: apt-get install python3-tk python3-venv" >&2; exit 1; }
+command -v dpkg-shlibdeps >/dev/null || { echo "dpkg-shlibdeps missing: apt-get install dpkg-dev" >&2; exit 1; }
 
-# staging goes next to PyInstaller's work files (git-ignored), never into build/ or installer/
-STAGE="$ROOT/.pyinstaller/deb/xconn_${VERSION}_${ARCH}"
-rm -rf "$STAGE"
-mkdir -p "$STAGE/DEBIAN" "$STAGE/opt/xconn" "$STAGE/usr/bin" "$STAGE/usr/share/applications" \
-         "$STAGE/usr/share/icons/hicolor/256x256/apps" "$STAGE/usr/share/icons/hicolor/64x64/apps" \
-         "$STAGE/usr/lib/systemd/user" "$STAGE/usr/share/doc/xconn"
-
-if [ "$ONEDIR" = 1 ]; then
-    cp -a "$SRC/." "$STAGE/opt/xconn/"
-elif install -m 0755 "$DIST/xconn" "$STAGE/opt/xconn/" && cmp -s "$DIST/xconn" "$DIST/xconn-cli"; then
-    # On Linux PyInstaller's console/windowed flag changes nothing: both files are byte-identical,
-    # so ship one and link the other (halves the package).
-    ln -s xconn "$STAGE/opt/xconn/xconn-cli"
-else
-    install -m 0755 "$DIST/xconn-cli" "$STAGE/opt/xconn/"
+umask 022
+export TZ=UTC LC_ALL=C.UTF-8 PYTHONHASHSEED="${PYTHONHASHSEED:-0}" PYTHONDONTWRITEBYTECODE=1
+if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
+    SOURCE_DATE_EPOCH="$(dpkg-parsechangelog -l "$HERE/changelog" -S Timestamp)"
 fi
-ln -s /opt/xconn/xconn "$STAGE/usr/bin/xconn"
-ln -s /opt/xconn/xconn-cli "$STAGE/usr/bin/xconn-cli"
-install -m 0644 "$HERE/xconn.desktop" "$STAGE/usr/share/applications/xconn.desktop"
-install -m 0644 "$ROOT/xconn_app/assets/xconn.png" "$STAGE/usr/share/icons/hicolor/256x256/apps/xconn.png"
-install -m 0644 "$ROOT/xconn_app/assets/xconn-64.png" "$STAGE/usr/share/icons/hicolor/64x64/apps/xconn.png"
-install -m 0644 "$HERE/xconn-keepalive.service" "$HERE/xconn-keepalive.timer" "$STAGE/usr/lib/systemd/user/"
-cat > "$STAGE/usr/share/doc/xconn/copyright" <<COPY
-Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
-Upstream-Name: xconn
-License: MIT
-COPY
-install -m 0755 "$HERE/postinst" "$HERE/prerm" "$HERE/postrm" "$STAGE/DEBIAN/"
+export SOURCE_DATE_EPOCH
+# a test's keyring choice has no business in the build (build.py drops it too)
+unset PYTHON_KEYRING_BACKEND
 
-SIZE_KB="$(du -sk --exclude=DEBIAN "$STAGE" | cut -f1)"
-# The bundle carries its own libpython, Tcl/Tk, X11 and OpenSSL; only glibc comes from the system,
-# and the bundled binaries need the glibc of the machine they were built on (objdump -T shows
-# GLIBC_2.36 symbols for a Debian 12 build). Build on the oldest distribution you support.
-GLIBC_MIN="$(getconf GNU_LIBC_VERSION 2>/dev/null | awk '{print $2}')"
-GLIBC_MIN="${GLIBC_MIN:-2.31}"
-cat > "$STAGE/DEBIAN/control" <<CONTROL
-Package: xconn
-Version: $VERSION
-Architecture: $ARCH
-Maintainer: xconn maintainers <xconn@example.com>
-Installed-Size: $SIZE_KB
-Depends: libc6 (>= $GLIBC_MIN)
-Recommends: gnome-keyring | kwalletmanager
-Section: utils
-Priority: optional
-Homepage: https://github.com/xconn/xconn
-Description: Xero OAuth 2.0 connections for document-capture profiles
- xconn authorizes Xero connections (OAuth 2.0 with PKCE), keeps their tokens in
- the desktop keyring and refreshes them daily, and hands valid access tokens to
- the capture profiles that use them. Window: xconn. Command line: xconn-cli.
-CONTROL
+# 1. the sources at the fixed path
+SRC="$BUILD_ROOT/src"
+rm -rf "$SRC"
+mkdir -p "$SRC/installer"
+cp -a "$ROOT/pyproject.toml" "$ROOT/README.md" "$ROOT/xconn_app" "$ROOT/build" "$SRC/"
+cp -a "$ROOT/installer/linux" "$SRC/installer/"
+find "$SRC" \( -name __pycache__ -o -name '*.pyc' -o -name '*.egg-info' \) -prune -exec rm -rf {} +
+rm -rf "$SRC/build/lib" "$SRC/build/bdist."*
 
+# 2. the build venv (re-made when pyproject.toml or the system Python change)
+VENV="$BUILD_ROOT/venv"
+STAMP="$( { "$SYSTEM_PYTHON" -VV; cat "$ROOT/pyproject.toml"; } | sha256sum | cut -c1-16)"
+if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.xconn-stamp" 2>/dev/null)" != "$STAMP" ]; then
+    say "creating the build venv in $VENV from $SYSTEM_PYTHON ($("$SYSTEM_PYTHON" -V))"
+    rm -rf "$VENV"
+    "$SYSTEM_PYTHON" -m venv "$VENV"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip "setuptools>=68" wheel >/dev/null
+    # the bootloader compiled here: PIE and the system's hardening instead of PyInstaller's prebuilt one
+    PYINSTALLER_COMPILE_BOOTLOADER=1 "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
+        --no-binary pyinstaller "$SRC[build]"
+    echo "$STAMP" > "$VENV/.xconn-stamp"
+fi
+# xconn itself, each time (its metadata carries the version the app reports)
+(cd "$SRC" && "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps --force-reinstall --no-build-isolation . >/dev/null)
+rm -rf "$SRC/build/lib" "$SRC/build/bdist."* "$SRC"/*.egg-info
+
+# 3. the onedir build, then the package
+say "building the onedir app (PyInstaller) in $SRC"
+rm -rf "$SRC/.pyinstaller" "$SRC/dist"
+(cd "$SRC" && "$VENV/bin/python" build/build.py --mode onedir --clean)
 mkdir -p "$OUT"
-DEB="$OUT/xconn_${VERSION}_${ARCH}.deb"
-# root:root ownership without fakeroot; gzip: the executables are compressed already, xz gains ~2%
-# and takes 10x longer
-dpkg-deb --root-owner-group -Zgzip --build "$STAGE" "$DEB" >/dev/null
-echo "$DEB"
+"$VENV/bin/python" "$SRC/installer/linux/make_deb.py" --app "$SRC/dist/onedir/xconn" \
+    --work "$BUILD_ROOT/pkg" --out "$OUT" --version "$VERSION"
