@@ -76,7 +76,7 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$VENV/.xconn-stamp" 2>/dev/null)" !=
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip "setuptools>=68" wheel >/dev/null
     # the bootloader compiled here: PIE and the system's hardening instead of PyInstaller's prebuilt one
     PYINSTALLER_COMPILE_BOOTLOADER=1 "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
-        --no-binary pyinstaller "$SRC[build]"
+        --no-binary pyinstaller "${SRC}[build]"
     echo "$STAMP" > "$VENV/.xconn-stamp"
 fi
 # xconn itself, each time (its metadata carries the version the app reports)

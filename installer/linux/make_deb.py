@@ -238,6 +238,28 @@ def _license_text(dist: md.Distribution) -> str:
     return "\n\n".join(texts)
 
 
+_FULL_TEXTS = [  # (phrase in the full text, its heading, the file in /usr/share/common-licenses)
+    ("TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION", "Apache License", "Apache-2.0"),
+    ("TERMS AND CONDITIONS FOR COPYING, DISTRIBUTION AND MODIFICATION", "Version 2, June 1991", "GPL-2"),
+]
+
+
+def _refer_to_common_licenses(text: str) -> str:
+    """A full copy of a license Debian ships in /usr/share/common-licenses becomes a reference
+    (lintian: copyright-file-contains-full-*-license); what comes before it (notices, exceptions) stays."""
+    for phrase, heading, name in _FULL_TEXTS:
+        at = text.find(phrase)
+        if at < 0:
+            continue
+        start = text.rfind(heading, 0, at)
+        start = text.rfind("\n", 0, start if start >= 0 else at) + 1
+        if heading.startswith("Version"):  # the title is on the line before
+            start = text.rfind("\n", 0, max(start - 1, 0)) + 1
+        text = (text[:start].rstrip() + f"\n\nThe full text of the {name} license is in "
+                f"/usr/share/common-licenses/{name} on Debian systems.")
+    return text
+
+
 def _notices(text: str, fallback: str) -> list[str]:
     found = []
     for line in text.splitlines():
@@ -321,7 +343,7 @@ def copyright_file(internal: Path) -> str:
             out += [f"License: {short}", _field(f"On Debian systems the full text is in "
                                                 f"/usr/share/common-licenses/{COMMON[short]}."), ""]
         else:
-            out += [f"License: {short}", _field(licenses[short]), ""]
+            out += [f"License: {short}", _field(_refer_to_common_licenses(licenses[short])), ""]
     return "\n".join(out)
 
 
