@@ -88,6 +88,7 @@ def test_add_authorize_token_refresh_and_reauthorize(standin, redirect_url, cli)
 def test_several_tenants_pick_by_name_and_non_tty_fails_with_exit_2(standin, redirect_url, cli):
     standin.tenants = [{"tenantName": "Alpha Ltd", "tenantType": "ORGANISATION"},
                        {"tenantName": "Beta Ltd", "tenantType": "ORGANISATION"}]
+    standin.register_app(CLIENT_ID, [redirect_url], tier="advanced")  # several organisations in one sign-in
     cli("add", "--name", "Shop", "--client-id", CLIENT_ID, "--redirect-url", redirect_url)
 
     proc = start_authorize("Shop", "--no-browser")

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import requests
 
 from attack import authorize_in_process as authorize
+from attack import callback_address
 from conftest import CLIENT_ID, ROOT, free_port
 
 
@@ -68,7 +69,7 @@ def test_paste_fallback_from_the_cli(standin, redirect_url, cli):
                             env=dict(os.environ))
     url = proc.stdout.readline().strip()
     # The browser is on another machine: the redirect never reaches this one; the user copies it.
-    address = requests.get(url, allow_redirects=False, timeout=5).headers["Location"]
+    address = callback_address(url)
     out, err = proc.communicate(address + "\n", timeout=30)
     assert proc.returncode == 0, err
     assert "Connected to Xero" in err
@@ -84,11 +85,11 @@ def test_paste_rejects_a_forged_state_and_a_code_for_another_connection(standin,
     service.add("A", CLIENT_ID, redirect_url)
     service.add("B", CLIENT_ID, other_url)
     with service.begin_authorization("B") as for_b:
-        b_address = requests.get(for_b.url, allow_redirects=False, timeout=5).headers["Location"]
+        b_address = callback_address(for_b.url)
         with service.begin_authorization("A") as for_a:
             with pytest.raises(InvalidInput):
                 for_a.complete_with_address(b_address)  # other connection's address
-            a_address = requests.get(for_a.url, allow_redirects=False, timeout=5).headers["Location"]
+            a_address = callback_address(for_a.url)
             forged = a_address.split("state=")[0] + "state=forged"
             with pytest.raises(InvalidInput, match="different sign-in"):
                 for_a.complete_with_address(forged)
@@ -97,9 +98,12 @@ def test_paste_rejects_a_forged_state_and_a_code_for_another_connection(standin,
 
 def test_refresh_all_keeps_alive_and_reports_revoked(standin, service, cli):
     urls = [f"http://localhost:{free_port()}/callback" for _ in range(3)]
-    standin.register_app(CLIENT_ID, urls)
-    for name, url in zip(("Fresh", "Old", "Revoked"), urls):
-        service.add(name, CLIENT_ID, url)
+    other_app = "FEDCBA9876543210FEDCBA9876543210"
+    standin.register_app(CLIENT_ID, urls[:2])
+    # Revoking at Xero ends every grant of that Xero user and app (docs/XERO.md): "Revoked" is another app.
+    standin.register_app(other_app, urls[2:])
+    for name, url, client in zip(("Fresh", "Old", "Revoked"), urls, (CLIENT_ID, CLIENT_ID, other_app)):
+        service.add(name, client, url)
         authorize(service, name)
     # "Old" was last renewed 50 days ago: near Xero's 60-day expiry.
     with service.registry.transaction() as data:
@@ -111,7 +115,7 @@ def test_refresh_all_keeps_alive_and_reports_revoked(standin, service, cli):
     # Revoke only the third grant at Xero
     tokens = service.store.load(service.get("Revoked").id)
     requests.post(standin.base_url + "/connect/revocation",
-                  data={"token": tokens.refresh_token, "client_id": CLIENT_ID}, timeout=5)
+                  data={"token": tokens.refresh_token, "client_id": other_app}, timeout=5)
     r = cli("refresh", "--all", "--json")
     assert r.code == 3, r
     outcomes = {x["name"]: x["outcome"] for x in json.loads(r.out)}

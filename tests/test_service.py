@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from attack import authorize_in_process as authorize
+from attack import callback_address
 from attack import expire_local_access_token
 from conftest import CLIENT_ID
 from xconn_app.core.errors import ConnectionInUse, InvalidInput, NotAuthorized, ReauthorizationRequired
@@ -29,8 +30,7 @@ def test_paste_fallback_completes_with_the_same_checks(standin, redirect_url, se
     service.add("A", CLIENT_ID, redirect_url)
     standin.auto_consent = True
     with service.begin_authorization("A") as pending:
-        r = requests.get(pending.url, allow_redirects=False, timeout=5)
-        address = r.headers["Location"]
+        address = callback_address(pending.url)
         forged = address.replace("state=", "state=x")
         with pytest.raises(InvalidInput, match="different sign-in"):
             pending.complete_with_address(forged)

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urljoin
 
 import requests
 
@@ -42,8 +43,12 @@ def consent(url: str) -> requests.Response:
 
 
 def callback_address(url: str) -> str:
-    """Xero's redirect (code + state) for an authorize URL, without following it."""
-    r = requests.get(url, timeout=15, allow_redirects=False)
+    """Xero's redirect to the app (code + state) for an authorize URL, without following it: the browser's trip
+    through Xero's own pages (login with its cookie, then consent) up to the redirect that leaves Xero."""
+    with requests.Session() as browser:
+        r = browser.get(url, timeout=15, allow_redirects=False)
+        while r.status_code == 302 and r.headers["Location"].startswith("/"):  # still on Xero
+            r = browser.get(urljoin(r.url, r.headers["Location"]), timeout=15, allow_redirects=False)
     assert r.status_code == 302, (r.status_code, r.text[:300])
     return r.headers["Location"]
 
