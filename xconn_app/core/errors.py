@@ -5,11 +5,28 @@ The CLI maps them to exit codes, the GUI to message boxes; nobody else formats e
 
 from __future__ import annotations
 
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-EXIT_REAUTHORIZE = 3
-EXIT_TIMEOUT = 4
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """The command line's exit codes (README: "Exit codes")."""
+
+    OK = 0
+    ERROR = 1
+    USAGE = 2  # bad usage or input
+    REAUTHORIZE = 3  # needs (re-)authorization
+    TIMEOUT = 4  # timed out or cancelled
+    NOT_ALLOWED = 5  # a change to the connection list by someone who is not a list administrator
+
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = ExitCode.OK, ExitCode.ERROR, ExitCode.USAGE
+EXIT_REAUTHORIZE, EXIT_TIMEOUT, EXIT_NOT_ALLOWED = ExitCode.REAUTHORIZE, ExitCode.TIMEOUT, ExitCode.NOT_ALLOWED
+
+# -- next steps said in more than one place ---------------------------------------------------
+STEP_REAUTHORIZE = "Select the connection and press Re-authorize (command line: xconn authorize NAME)."
+STEP_AUTHORIZE = "Select the connection and press Authorize (command line: xconn authorize NAME)."
+STEP_TRY_LATER = "Try again in a few minutes."
+STEP_CHECK_NETWORK = "Check the internet connection (open https://www.xero.com in the browser) and try again."
 
 
 class XconnError(Exception):
@@ -25,6 +42,19 @@ class XconnError(Exception):
 
     def __str__(self) -> str:
         return f"{self.message} {self.next_step}".strip()
+
+
+class NotAllowed(XconnError):
+    """A change to the machine-wide list by a user who is not a list administrator."""
+
+    exit_code = EXIT_NOT_ALLOWED
+    title = "Only list administrators can do this"
+
+
+class UnsafeLocation(XconnError):
+    """A folder or file that someone else could have changed, or that is not what it should be."""
+
+    title = "Unsafe folder or file"
 
 
 class InvalidInput(XconnError):
@@ -128,9 +158,26 @@ class RateLimited(XeroUnavailable):
         self.retry_after = retry_after
 
 
+class DailyLimitReached(RateLimited):
+    """Xero's per-organisation daily call limit is used up (it resets at reset_at)."""
+
+    title = "Xero's daily limit reached"
+
+    def __init__(self, message: str, next_step: str = "", retry_after: float | None = None,
+                 reset_at: float | None = None):
+        super().__init__(message, next_step, retry_after)
+        self.reset_at = reset_at
+
+
 class XeroRejected(XconnError):
     title = "Xero refused the request"
 
 
 class TenantUnavailable(XeroRejected):
     title = "Organisation not connected"
+
+
+class MissingPermission(XeroRejected):
+    """Xero answered 401 AuthorizationUnsuccessful: the grant lacks a scope for this call."""
+
+    title = "Permission missing"

@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections import OrderedDict
 from pathlib import Path
 
-_known: set[str] = set()
+MAX_KNOWN = 256  # the newest secrets seen; older ones are long dead (access tokens live 30 minutes)
+_known: OrderedDict[str, None] = OrderedDict()
 _known_lock = threading.Lock()
 _PATTERNS = [
     re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"),  # JWTs
@@ -19,7 +21,12 @@ _PATTERNS = [
 def remember_secret(*values: str) -> None:
     """Register secrets so that any log line containing them is redacted."""
     with _known_lock:
-        _known.update(v for v in values if v and len(v) >= 8)
+        for value in values:
+            if value and len(value) >= 8:
+                _known[value] = None
+                _known.move_to_end(value)
+        while len(_known) > MAX_KNOWN:
+            _known.popitem(last=False)
 
 
 def redact(text: str) -> str:

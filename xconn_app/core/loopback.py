@@ -5,24 +5,35 @@
         code = receiver.wait(timeout=90)
 
 Binds loopback only (both 127.0.0.1 and ::1 for "localhost"), exclusive port, answers only
-GET <path>, ignores callbacks with a wrong state, stops after one code, cancellable.
+GET <path>, ignores callbacks with a wrong state, stops after one code, cancellable. It answers
+only the OS user who started it: another local user could read the authorize URL (with its
+state) from the browser's command line and complete the sign-in with their own Xero session, so
+the peer of every connection is mapped to its owner (Linux /proc/net/tcp*, Windows
+GetExtendedTcpTable) and a stranger gets 403 while the wait goes on.
 """
 
 from __future__ import annotations
 
 import errno
-import os
 import hmac
 import html
+import logging
+import os
 import socket
+import sys
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from .errors import AuthorizationCancelled, AuthorizationDenied, AuthorizationFailed, AuthorizationTimedOut, PortInUse
+from .settings import AUTHORIZE_TIMEOUT
 
-DEFAULT_TIMEOUT = 90.0
+log = logging.getLogger("xconn.loopback")
+
+DEFAULT_TIMEOUT = AUTHORIZE_TIMEOUT
 PER_CONNECTION_TIMEOUT = 5.0
+MAX_PASTED = 8192
 POLL_INTERVAL = 0.02  # how soon close() returns; 2 x 50 wake-ups a second while waiting is nothing
 
 PAGE = """<!doctype html>
@@ -107,8 +118,19 @@ class _Handler(BaseHTTPRequestHandler):
     def _not_here(self):
         self._send(404, page("Not found", "This address belongs to xconn and is not a page.", ok=False))
 
+    def _stranger(self) -> bool:
+        """True (after answering 403) when the request comes from another OS user's program."""
+        receiver: LoopbackReceiver = self.server.receiver
+        if receiver.peer_is_owner(self.client_address, self.server.server_address):
+            return False
+        self._send(403, page("Not your sign-in", "This sign-in was started by another user of this computer.",
+                             "Sign in to Xero from your own xconn window.", ok=False))
+        return True
+
     def do_GET(self):
         receiver: LoopbackReceiver = self.server.receiver
+        if self._stranger():
+            return
         split = urlsplit(self.path)
         if split.path != receiver.path:
             return self._not_here()
@@ -132,9 +154,12 @@ class _Handler(BaseHTTPRequestHandler):
                                  "Return to xconn and press Authorize again if it is still waiting.", ok=False))
 
     def do_HEAD(self):
-        self._not_here()
+        if not self._stranger():
+            self._not_here()
 
     def _other(self):
+        if self._stranger():
+            return
         self._send(405, page("Not allowed", "xconn only accepts the browser's return from Xero here.", ok=False))
 
     do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _other
@@ -176,10 +201,57 @@ def loopback_addresses(host: str) -> list[tuple[type, str]]:
     raise ValueError(f"{host} is not a loopback address")
 
 
+def _proc_net_address(host: str, port: int) -> str:
+    """An address as /proc/net/tcp{,6} prints it: each 32-bit word in the machine's byte order."""
+    if ":" in host:
+        packed = socket.inet_pton(socket.AF_INET6, host.split("%")[0])
+    else:
+        packed = socket.inet_aton(host)
+    words = "".join(f"{int.from_bytes(packed[i:i + 4], sys.byteorder):08X}" for i in range(0, len(packed), 4))
+    return f"{words}:{port:04X}"
+
+
+def peer_uid_linux(peer: tuple, local: tuple) -> int | None:
+    """The uid owning the client end (``peer``) of a TCP connection to ``local``, from /proc/net."""
+    want_local = _proc_net_address(peer[0], peer[1])
+    want_remote = _proc_net_address(local[0], local[1])
+    table = "/proc/net/tcp6" if ":" in peer[0] else "/proc/net/tcp"
+    try:
+        with open(table, encoding="ascii", errors="replace") as fh:
+            next(fh, None)
+            for line in fh:
+                parts = line.split()
+                if len(parts) > 7 and parts[1].upper() == want_local and parts[2].upper() == want_remote:
+                    return int(parts[7])
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def peer_is_current_user(peer: tuple, local: tuple) -> bool | None:
+    """True / False when the peer's owner is / is not this process's user; None when it cannot be told."""
+    if sys.platform.startswith("linux"):
+        uid = peer_uid_linux(peer, local)
+        return None if uid is None else uid == os.geteuid()
+    if os.name == "nt":
+        from . import winsec
+
+        pid = winsec.tcp_peer_pid(peer, local)
+        sid = winsec.process_user_sid(pid) if pid else None
+        mine = winsec.current_user_sid()
+        return None if sid is None or mine is None else sid == mine
+    return None
+
+
+# Where the owner of a connection cannot be told, refuse it on Linux and Windows (their APIs always
+# tell; a failure is suspicious); accept it elsewhere (macOS: no API for it, see SECURITY.md).
+REFUSE_UNKNOWN_PEER = sys.platform.startswith("linux") or os.name == "nt"
+
+
 class LoopbackReceiver:
     """Listens on the redirect URL's loopback port until one callback with the right state."""
 
-    def __init__(self, redirect_url: str, state: str):
+    def __init__(self, redirect_url: str, state: str, on_refused: Callable[[str], None] | None = None):
         parts = urlsplit(redirect_url)
         self.host = parts.hostname or ""
         self.port = parts.port or 0
@@ -187,6 +259,8 @@ class LoopbackReceiver:
         self.state = state
         self.result: CallbackResult | None = None
         self.refused = 0
+        self.strangers = 0  # requests from another OS user's programs (refused with 403)
+        self.on_refused = on_refused
         self._done = threading.Event()
         self._cancelled = False
         self._lock = threading.Lock()
@@ -258,6 +332,21 @@ class LoopbackReceiver:
         return [s.server_address[:2] for s in self._servers]
 
     # -- the wait --------------------------------------------------------------------------
+    def peer_is_owner(self, peer: tuple, local: tuple) -> bool:
+        verdict = peer_is_current_user(peer[:2], local[:2])
+        if verdict is True or (verdict is None and not REFUSE_UNKNOWN_PEER):
+            return True
+        with self._lock:
+            self.strangers += 1
+        why = "another user of this computer" if verdict is False else "a program whose owner could not be told"
+        log.warning("refused a request to the sign-in listener from %s", why)
+        if self.on_refused:
+            try:
+                self.on_refused(f"A request from {why} was refused; xconn keeps waiting for your browser.")
+            except Exception:  # noqa: BLE001 - a reporting callback must not break the listener
+                log.exception("on_refused failed")
+        return False
+
     def _offer(self, params: dict[str, list[str]]) -> str:
         states = params.get("state", [])
         with self._lock:
@@ -292,21 +381,40 @@ class LoopbackReceiver:
         if not finished or self.result is None:
             raise AuthorizationTimedOut(
                 f"Xero did not send the browser back to xconn within {int(timeout)} seconds.",
-                "Log in to Xero in your browser first (including any two-step prompt), then press Authorize again "
-                "and choose 'Allow access'. If the browser showed an address starting with "
-                f"http://{self.host}:{self.port}, you can paste it into xconn instead.",
+                timeout_causes(f"http://{self.host}:{self.port}"),
             )
         if self.result.error:
             raise describe_error(self.result.error, self.result.description)
         return self.result.code
 
 
+def timeout_causes(address: str) -> str:
+    """What to check when Xero never sent the browser back, most likely cause first."""
+    return (
+        "Check, in this order: 1. the Xero Client ID is the one shown for your app at developer.xero.com "
+        "(My Apps > your app > Configuration); 2. the app's Redirect URI there is exactly the Application URL "
+        "(same port and path); 3. the scopes: a Xero app created since March 2026 may use only the new granular "
+        "scopes; 4. you were logged in to Xero in the browser (including any two-step prompt) and pressed "
+        "'Allow access'; 5. Xero's page may say your app has reached its connection limit. "
+        f"If the browser shows an address starting with {address}, paste it into xconn instead."
+    )
+
+
 def parse_pasted_url(url: str, redirect_url: str) -> dict[str, list[str]]:
-    """Check a pasted address belongs to the redirect URL and return its query parameters."""
+    """Check a pasted address is the redirect URL (scheme, host, port and path) and return its query."""
     from .errors import InvalidInput
 
-    want, got = urlsplit(redirect_url), urlsplit(url.strip())
-    if (got.scheme, got.port, got.path) != (want.scheme, want.port, want.path) or not got.query:
+    url = url.strip()
+    if len(url) > MAX_PASTED:
+        raise InvalidInput("That address is far too long to be Xero's answer.",
+                           f"Copy the whole address from the browser's address bar; it starts with {redirect_url}?code=")
+    want, got = urlsplit(redirect_url), urlsplit(url)
+    try:
+        same = (got.scheme, (got.hostname or "").lower(), got.port, got.path) == (
+            want.scheme, (want.hostname or "").lower(), want.port, want.path)
+    except ValueError:
+        same = False
+    if not same or not got.query or got.username or got.password:
         raise InvalidInput(
             "That address is not the one Xero sent the browser back to.",
             f"Copy the whole address from the browser's address bar; it starts with {redirect_url}?code=",

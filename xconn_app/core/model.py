@@ -1,10 +1,17 @@
-"""Connections, capture profiles, token sets and the status a user sees."""
+"""Connections (machine-wide definitions), capture profiles, each user's grants, token sets, status.
+
+A :class:`Connection` is what list administrators define and every user of the computer shares.
+A :class:`Grant` is one OS user's authorization of a connection: it lives in that user's state
+folder, its tokens in that user's keyring, and it never goes into the shared file.
+"""
 
 from __future__ import annotations
 
-import getpass
+import hashlib
+import math
+import re
 import time
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from enum import Enum
 
 REFRESH_TOKEN_LIFETIME_DAYS = 60
@@ -12,27 +19,16 @@ EXPIRY_WARNING_DAYS = 14
 ACCESS_TOKEN_MARGIN_SECONDS = 60
 
 BASE_SCOPES = ["openid", "profile", "email", "offline_access"]
-DEFAULT_SCOPES = BASE_SCOPES + [
-    "accounting.invoices",
-    "accounting.contacts",
-    "accounting.settings.read",
-    "accounting.attachments",
-]
+DEFAULT_SCOPES = [*BASE_SCOPES, "accounting.invoices", "accounting.contacts", "accounting.settings.read",
+                  "accounting.attachments"]
 
-
-_user: str | None = None
+ID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 def current_user() -> str:
-    """The OS login name, looked up once: every status needs it, and getpass.getuser() (pwd lookup)
-    cost a 10,000-connection table 70 ms."""
-    global _user
-    if _user is None:
-        try:
-            _user = getpass.getuser()
-        except Exception:  # no login name (some services, containers)
-            _user = "unknown"
-    return _user
+    from .accounts import me
+
+    return me().name
 
 
 def current_host() -> str:
@@ -41,10 +37,15 @@ def current_host() -> str:
     return socket.gethostname()
 
 
-def _new_id() -> str:
+def new_id() -> str:
     import uuid  # imported here: start-up does not need it
 
     return str(uuid.uuid4())
+
+
+def is_id(value: object) -> bool:
+    """The only shape of id xconn generates (and so the only one it ever puts in a file name)."""
+    return isinstance(value, str) and bool(ID_RE.match(value))
 
 
 def now() -> float:
@@ -53,9 +54,12 @@ def now() -> float:
 
 def iso(ts: float | None) -> str:
     """A timestamp as local 'YYYY-MM-DD HH:MM' for people, '' for none."""
-    if not ts:
+    if not ts or not math.isfinite(ts):
         return ""
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
+    try:
+        return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
+    except (OverflowError, OSError, ValueError):
+        return ""
 
 
 class Status(str, Enum):
@@ -65,17 +69,16 @@ class Status(str, Enum):
     EXPIRES_SOON = "expires_soon"
     NEEDS_REAUTHORIZATION = "needs_reauthorization"
     NOT_AUTHORIZED = "not_authorized"
+    NO_ORGANISATION = "no_organisation"
+    CANT_REACH = "cant_reach"
 
+    @property
+    def healthy(self) -> bool:
+        return self in (Status.CONNECTED, Status.EXPIRES_SOON)
 
-@dataclass
-class Grant:
-    """One OS user's authorization of a connection (tokens live in that user's keyring)."""
-
-    authorized_at: float = 0.0
-    authorized_host: str = ""
-    last_refresh: float = 0.0
-    needs_reauthorization: bool = False
-    reason: str = ""
+    @property
+    def needs_authorizing(self) -> bool:
+        return self in (Status.NEEDS_REAUTHORIZATION, Status.NOT_AUTHORIZED, Status.CANT_REACH)
 
 
 @dataclass
@@ -88,107 +91,62 @@ class Tenant:
     tenant_type: str = "ORGANISATION"
     created: str = ""
     updated: str = ""
+    auth_event_id: str = ""
 
     @classmethod
-    def from_xero(cls, row: dict) -> "Tenant":
+    def from_xero(cls, row: dict) -> Tenant:
+        def text(key: str, default: str = "") -> str:
+            value = row.get(key)
+            return str(value)[:200] if value is not None else default
+
         return cls(
-            connection_id=str(row.get("id") or ""),
-            tenant_id=str(row.get("tenantId") or ""),
-            tenant_name=str(row.get("tenantName") or "(no name)"),
-            tenant_type=str(row.get("tenantType") or ""),
-            created=str(row.get("createdDateUtc") or ""),
-            updated=str(row.get("updatedDateUtc") or ""),
+            connection_id=text("id"),
+            tenant_id=text("tenantId"),
+            tenant_name=text("tenantName") or "(no name)",
+            tenant_type=text("tenantType"),
+            created=text("createdDateUtc"),
+            updated=text("updatedDateUtc"),
+            auth_event_id=text("authEventId"),
         )
+
+
+def fingerprint(client_id: str, redirect_url: str, scopes: list[str]) -> str:
+    """What a grant was made for: a changed Client ID, redirect URL or scope set needs a new one."""
+    text = "\n".join([client_id, redirect_url, " ".join(sorted(set(scopes)))])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 @dataclass
 class Connection:
+    """A connection definition in the machine-wide list (no secrets, nothing per user)."""
+
     name: str
     client_id: str
     redirect_url: str
     scopes: list[str] = field(default_factory=lambda: list(DEFAULT_SCOPES))
-    id: str = field(default_factory=lambda: _new_id())
+    id: str = field(default_factory=new_id)
     tenant_id: str = ""
     tenant_name: str = ""
     tenant_type: str = ""
-    xero_connection_id: str = ""
     created_at: float = field(default_factory=now)
+    created_by: str = ""
     updated_at: float = field(default_factory=now)
-    authorized_by: str = ""
-    grants: dict[str, Grant] = field(default_factory=dict)
-    extra: dict = field(default_factory=dict)
-
-    # -- status for the current OS user -------------------------------------------------
-    def grant_for(self, user: str | None = None) -> Grant | None:
-        return self.grants.get(user or current_user())
+    updated_by: str = ""
+    # when and by whom the Client ID, redirect URL or scopes last changed (grants made before are stale)
+    definition_changed_at: float = 0.0
+    definition_changed_by: str = ""
 
     @property
-    def status_code(self) -> str:
-        """The registry's one-word status: new, authorized or needs_reauthorization."""
-        if not self.grants:
-            return "new"
-        latest = self.grants.get(self.authorized_by) or next(iter(self.grants.values()))
-        return "needs_reauthorization" if latest.needs_reauthorization else "authorized"
+    def fingerprint(self) -> str:
+        return fingerprint(self.client_id, self.redirect_url, self.scopes)
 
-    def status(self, at: float | None = None, user: str | None = None) -> tuple[Status, str]:
-        """(status, words) for the given OS user, from the registry alone (no keyring)."""
-        grant = self.grant_for(user)
-        if grant is None:
-            if self.grants:
-                return Status.NOT_AUTHORIZED, "Not authorized for this user"
-            return Status.NOT_AUTHORIZED, "Not authorized"
-        if grant.needs_reauthorization:
-            return Status.NEEDS_REAUTHORIZATION, "Needs re-authorization"
-        days = self.days_left(at, user)
-        if days is not None and days <= 0:
-            return Status.NEEDS_REAUTHORIZATION, "Needs re-authorization"
-        if days is not None and days <= EXPIRY_WARNING_DAYS:
-            return Status.EXPIRES_SOON, f"Expires in {days} day{'s' if days != 1 else ''}"
-        return Status.CONNECTED, "Connected"
-
-    def days_left(self, at: float | None = None, user: str | None = None) -> int | None:
-        """Whole days before the refresh token expires unused (Xero: 60 days)."""
-        grant = self.grant_for(user)
-        if grant is None:
-            return None
-        last = max(grant.last_refresh, grant.authorized_at)
-        remaining = last + REFRESH_TOKEN_LIFETIME_DAYS * 86400 - (at or now())
-        return int(remaining // 86400)
-
-    # -- JSON ---------------------------------------------------------------------------
     def to_dict(self) -> dict:
-        # What asdict() gave, field by field: asdict's deep copy was most of a 10,000-connection save.
-        data = {}
-        for name in _CONNECTION_FIELDS:
-            if name == "grants":
-                data[name] = {user: {k: getattr(g, k) for k in _GRANT_FIELDS} for user, g in self.grants.items()}
-            elif name == "scopes":
-                data[name] = list(self.scopes)
-            elif name != "extra":
-                data[name] = getattr(self, name)
-        data["status"] = self.status_code
-        data.update({k: v for k, v in self.extra.items() if k not in data})
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "Connection":
-        kwargs, extra = {}, {}
-        for k, v in data.items():  # one pass: 10,000 connections are read at every window refresh
-            if k in _PLAIN_FIELDS:
-                kwargs[k] = v
-            elif k not in _NOT_EXTRA:
-                extra[k] = v
-        grants = {}
-        for user, g in (data.get("grants") or {}).items():
-            grants[user] = Grant(**g) if _GRANT_SET.issuperset(g) else Grant(**{k: v for k, v in g.items() if k in _GRANT_SET})
-        return cls(**kwargs, grants=grants, extra=extra)
+        return {name: (list(self.scopes) if name == "scopes" else getattr(self, name)) for name in CONNECTION_FIELDS}
 
 
-_CONNECTION_FIELDS = tuple(f.name for f in fields(Connection))  # in declaration order
-_GRANT_FIELDS = tuple(f.name for f in fields(Grant))
-_GRANT_SET = frozenset(_GRANT_FIELDS)
-_PLAIN_FIELDS = frozenset(_CONNECTION_FIELDS) - {"grants", "extra"}
-_NOT_EXTRA = frozenset(_CONNECTION_FIELDS) | {"status"}
+CONNECTION_FIELDS = ("id", "name", "client_id", "redirect_url", "scopes", "tenant_id", "tenant_name", "tenant_type",
+                     "created_at", "created_by", "updated_at", "updated_by", "definition_changed_at",
+                     "definition_changed_by")
 
 
 @dataclass
@@ -197,16 +155,73 @@ class Profile:
 
     name: str
     connection_id: str = ""
-    id: str = field(default_factory=lambda: _new_id())
+    id: str = field(default_factory=new_id)
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "connection_id": self.connection_id, "id": self.id}
+        return {"id": self.id, "name": self.name, "connection_id": self.connection_id}
 
-    @classmethod
-    def from_dict(cls, data: dict) -> "Profile":
-        return cls(
-            name=str(data["name"]), connection_id=str(data.get("connection_id") or ""), id=str(data["id"])
-        )
+
+@dataclass
+class Grant:
+    """One OS user's authorization of one connection (kept in that user's state folder)."""
+
+    connection_id: str
+    list_folder: str = ""  # the list the connection belongs to: leftovers are pruned per list
+    authorized_at: float = 0.0
+    authorized_host: str = ""
+    last_refresh: float = 0.0
+    needs_reauthorization: bool = False
+    reason: str = ""
+    fingerprint: str = ""  # of the definition it was made for
+    granted_scopes: str = ""  # what Xero says it granted (may be wider than asked)
+    xero_connection_id: str = ""  # the /connections row of the chosen organisation (one Xero user's)
+    auth_event_id: str = ""  # the sign-in that made this grant
+    xero_user: str = ""  # name or e-mail of the Xero user, from the id_token
+    reaches_tenant: bool = True  # False: this grant cannot reach the connection's organisation
+    refresh_sent_at: float = 0.0  # a refresh went out and its answer was not stored yet
+    limits: dict = field(default_factory=dict)  # last rate-limit counts Xero sent, and when
+
+    def to_dict(self) -> dict:
+        return {name: getattr(self, name) for name in GRANT_FIELDS}
+
+    @property
+    def last_used(self) -> float:
+        return max(self.last_refresh, self.authorized_at)
+
+
+GRANT_FIELDS = ("connection_id", "list_folder", "authorized_at", "authorized_host", "last_refresh",
+                "needs_reauthorization", "reason", "fingerprint", "granted_scopes", "xero_connection_id",
+                "auth_event_id", "xero_user", "reaches_tenant", "refresh_sent_at", "limits")
+
+
+def days_left(grant: Grant | None, at: float | None = None) -> int | None:
+    """Whole days before the refresh token expires unused (Xero: 60 days)."""
+    if grant is None:
+        return None
+    remaining = grant.last_used + REFRESH_TOKEN_LIFETIME_DAYS * 86400 - (at or now())
+    return int(remaining // 86400)
+
+
+def status_of(conn: Connection, grant: Grant | None, at: float | None = None) -> tuple[Status, str]:
+    """(status, words) of a connection for the user who holds ``grant``."""
+    if grant is None:
+        return Status.NOT_AUTHORIZED, "Not authorized for this user"
+    if grant.fingerprint and grant.fingerprint != conn.fingerprint:
+        who = f" by {conn.definition_changed_by}" if conn.definition_changed_by else ""
+        when = f" on {iso(conn.definition_changed_at)[:10]}" if conn.definition_changed_at else ""
+        return Status.NOT_AUTHORIZED, f"Needs authorization: changed{who}{when}"
+    if grant.needs_reauthorization:
+        return Status.NEEDS_REAUTHORIZATION, "Needs re-authorization"
+    days = days_left(grant, at)
+    if days is not None and days <= 0:
+        return Status.NEEDS_REAUTHORIZATION, "Needs re-authorization"
+    if conn.tenant_id and not grant.reaches_tenant:
+        return Status.CANT_REACH, f"Can't reach {conn.tenant_name or 'its organisation'}"
+    if not conn.tenant_id:
+        return Status.NO_ORGANISATION, "No organisation chosen"
+    if days is not None and days <= EXPIRY_WARNING_DAYS:
+        return Status.EXPIRES_SOON, f"Expires in {days} day{'s' if days != 1 else ''}"
+    return Status.CONNECTED, "Connected"
 
 
 @dataclass
@@ -218,21 +233,26 @@ class TokenSet:
     expires_at: float
     scope: str = ""
     obtained_at: float = field(default_factory=now)
+    id_token: str = ""  # kept only in memory: its claims name the Xero user
 
     def access_valid(self, at: float | None = None) -> bool:
         return bool(self.access_token) and self.expires_at - ACCESS_TOKEN_MARGIN_SECONDS > (at or now())
 
     @classmethod
-    def from_oauth(cls, token: dict, at: float | None = None) -> "TokenSet":
+    def from_oauth(cls, token: dict, at: float | None = None) -> TokenSet:
         at = at or now()
-        expires_in = float(token.get("expires_in") or 1800)
+        try:
+            expires_in = float(token.get("expires_in") or 1800)
+        except (TypeError, ValueError):
+            expires_in = 1800.0
         scope = token.get("scope") or ""
         if isinstance(scope, (list, tuple)):
-            scope = " ".join(scope)
+            scope = " ".join(str(s) for s in scope)
         return cls(
             access_token=str(token["access_token"]),
             refresh_token=str(token.get("refresh_token") or ""),
             expires_at=at + expires_in,
-            scope=scope,
+            scope=str(scope),
             obtained_at=at,
+            id_token=str(token.get("id_token") or ""),
         )

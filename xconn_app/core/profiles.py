@@ -1,78 +1,119 @@
-"""Capture profiles for Service: each one names the connection it uses (PSIcapture's Xero
-Migration step); usage of a connection and switching profiles between connections."""
+"""Capture profiles: each names the connection it uses (PSIcapture's Xero Migration step); the usage
+of a connection, and switching profiles between connections (with what undoing it takes)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from . import validate
+from .definitions import Definitions
 from .errors import DuplicateName, InvalidInput
 from .model import Profile
+from .text import visible
 
 
-class ProfileUseCases:
-    """Mixed into Service (which provides registry, load, _find, _find_profile, audit)."""
+@dataclass
+class SwitchResult:
+    """What a switch did, so that the window can offer Undo and say when the organisation changes."""
 
-    # -- profiles --------------------------------------------------------------------------
-    def profiles(self) -> list[Profile]:
-        return self.load().profiles
+    moved: list[str] = field(default_factory=list)  # profile names
+    moved_ids: list[str] = field(default_factory=list)
+    source_id: str = ""
+    target_id: str = ""
+    source_name: str = ""
+    target_name: str = ""
+    source_org: str = ""
+    target_org: str = ""
 
-    def add_profile(self, name, connection=None) -> Profile:
+    @property
+    def changes_organisation(self) -> bool:
+        return self.source_org != self.target_org
+
+
+class ProfileBook:
+    def __init__(self, definitions: Definitions):
+        self.definitions = definitions
+
+    def list(self) -> list[Profile]:
+        return self.definitions.load().profiles
+
+    def add(self, name, connection=None) -> Profile:
         name = validate.name(name, "profile name")
-        with self.registry.transaction() as data:
+        with self.definitions.change("add capture profiles") as (data, record):
             if any(p.name.casefold() == name.casefold() for p in data.profiles):
                 raise DuplicateName(f"A capture profile called '{name}' already exists.", "Choose another name.")
-            conn_id = self._find(data, connection).id if connection else ""
-            profile = Profile(name=name, connection_id=conn_id)
+            conn = self.definitions.find(data, connection) if connection else None
+            profile = Profile(name=name, connection_id=conn.id if conn else "")
             data.profiles.append(profile)
-        self.audit("profile added", None, f"{name}")
+            record("profile added", conn, name)
         return profile
 
-    def rename_profile(self, key, new_name) -> Profile:
+    def rename(self, key, new_name) -> Profile:
         new_name = validate.name(new_name, "profile name")
-        with self.registry.transaction() as data:
-            profile = self._find_profile(data, key)
+        with self.definitions.change("rename capture profiles") as (data, record):
+            profile = self.definitions.find_profile(data, key)
             if any(p.id != profile.id and p.name.casefold() == new_name.casefold() for p in data.profiles):
                 raise DuplicateName(f"A capture profile called '{new_name}' already exists.", "Choose another name.")
             old, profile.name = profile.name, new_name
-        self.audit("profile renamed", None, f"{old} -> {new_name}")
+            record("profile renamed", None, f"{old} -> {new_name}")
         return profile
 
-    def delete_profile(self, key) -> None:
-        with self.registry.transaction() as data:
-            profile = self._find_profile(data, key)
+    def delete(self, key) -> None:
+        with self.definitions.change("delete capture profiles") as (data, record):
+            profile = self.definitions.find_profile(data, key)
             data.profiles = [p for p in data.profiles if p.id != profile.id]
-        self.audit("profile deleted", None, profile.name)
+            record("profile deleted", None, profile.name)
 
-    def set_profile_connection(self, key, connection) -> Profile:
-        with self.registry.transaction() as data:
-            profile = self._find_profile(data, key)
-            conn = self._find(data, connection) if connection else None
+    def set_connection(self, key, connection) -> Profile:
+        with self.definitions.change("change which connection a profile uses") as (data, record):
+            profile = self.definitions.find_profile(data, key)
+            previous = next((c for c in data.connections if c.id == profile.connection_id), None)
+            conn = self.definitions.find(data, connection) if connection else None
             profile.connection_id = conn.id if conn else ""
-        self.audit("profile switched", conn, f"{profile.name} now uses {conn.name if conn else 'no connection'}")
+            record("profile switched", conn, f"{profile.name} now uses {conn.name if conn else 'no connection'}"
+                   + (f" (was {previous.name})" if previous else ""))
         return profile
 
     def usage(self, key) -> list[Profile]:
-        data = self.load()
-        conn = self._find(data, key)
+        data = self.definitions.load()
+        conn = self.definitions.find(data, key)
         return [p for p in data.profiles if p.connection_id == conn.id]
 
-    def switch_profiles(self, from_key, to_key, profile_names=None) -> list[str]:
-        """Move all (or the named) profiles from one connection to another; returns their names."""
-        with self.registry.transaction() as data:
-            src, dst = self._find(data, from_key), self._find(data, to_key)
+    def switch(self, from_key, to_key, profile_names=None) -> SwitchResult:
+        """Move all (or the named) profiles from one connection to another."""
+        with self.definitions.change("switch capture profiles") as (data, record):
+            src, dst = self.definitions.find(data, from_key), self.definitions.find(data, to_key)
             if src.id == dst.id:
                 raise InvalidInput("Both connections are the same.", "Choose another connection to switch to.")
             chosen = None
             if profile_names:
-                chosen = {self._find_profile(data, n).id for n in profile_names}
+                chosen = {self.definitions.find_profile(data, n).id for n in profile_names}
                 wrong = [p.name for p in data.profiles if p.id in chosen and p.connection_id != src.id]
                 if wrong:
-                    raise InvalidInput(f"These profiles do not use '{src.name}': {', '.join(wrong)}.",
-                                       "Pick profiles from the Usage list.")
-            moved = []
+                    raise InvalidInput(f"These profiles do not use '{visible(src.name)}': "
+                                       f"{visible(', '.join(wrong))}.", "Pick profiles from the Usage list.")
+            result = SwitchResult(source_id=src.id, target_id=dst.id, source_name=src.name, target_name=dst.name,
+                                  source_org=src.tenant_name, target_org=dst.tenant_name)
             for p in data.profiles:
                 if p.connection_id == src.id and (chosen is None or p.id in chosen):
                     p.connection_id = dst.id
-                    moved.append(p.name)
-        if moved:
-            self.audit("profiles switched", src, f"{len(moved)} to {dst.name}: {', '.join(moved[:20])}")
-        return moved
+                    result.moved.append(p.name)
+                    result.moved_ids.append(p.id)
+            if result.moved:
+                record("profiles switched", src, f"{len(result.moved)} from {src.name} to {dst.name}: "
+                       + ", ".join(result.moved[:20]) + ("…" if len(result.moved) > 20 else ""))
+        return result
+
+    def undo_switch(self, result: SwitchResult) -> list[str]:
+        """Move the profiles of a switch back where they were (those still on the target)."""
+        with self.definitions.change("switch capture profiles") as (data, record):
+            src = self.definitions.find(data, result.source_id)
+            back = []
+            for p in data.profiles:
+                if p.id in result.moved_ids and p.connection_id == result.target_id:
+                    p.connection_id = src.id
+                    back.append(p.name)
+            if back:
+                record("profiles switched back", src, f"{len(back)} from {result.target_name} back to {src.name} "
+                       "(undo): " + ", ".join(back[:20]))
+        return back

@@ -1,24 +1,37 @@
-"""The JSON registry: atomic saves, a cross-process lock and a schema version.
+"""The connection list (``connections.json``): definitions and capture profiles, nothing per user.
 
-A file that does not parse is kept aside under a new name and reported, never emptied silently.
+Read as hostile input (it may sit in a folder that others can write): through a :class:`SafeFolder`,
+size-capped, every field's type checked, ids only in the shape xconn generates. Saved atomically
+under a cross-process lock. A file that does not parse or does not check is kept aside under a new
+name (by someone who may write the folder) and reported; it is never silently replaced by an empty
+list. Schema 1 files (before the trust model: per-user grants inside) are read and migrated: their
+grants are handed to the users' own state (see grants.py), never saved back.
 """
 
 from __future__ import annotations
 
 import contextlib
-import gc
 import json
-import os
+import math
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Iterator
 
-from .errors import RegistryBusy, RegistryCorrupt, RegistryTooNew, RegistryUnwritable
-from .model import Connection, Profile
+from .errors import RegistryCorrupt, RegistryTooNew, UnsafeLocation
+from .model import Connection, Profile, is_id
+from .paths import ListLocation
+from .safefs import LockTimeout, busy, unwritable
+from .text import visible
 
-SCHEMA = 1
+SCHEMA = 2
+FILE = "connections.json"
+LOCK = ".connections.lock"
+LEGACY_GRANTS = "legacy-grants.json"
 LOCK_TIMEOUT = 15.0
+MAX_BYTES = 32_000_000  # 10,000 connections are ~8 MB
+MAX_ITEMS = 50_000
+MAX_TEXT = 500
+MAX_SCOPES = 100
 
 
 @dataclass
@@ -26,150 +39,236 @@ class RegistryData:
     connections: list[Connection] = field(default_factory=list)
     profiles: list[Profile] = field(default_factory=list)
     schema: int = SCHEMA
-    extra: dict = field(default_factory=dict)
+    # from a schema 1 file: {OS user name: {connection id: grant fields}}, claimed by each user
+    legacy_grants: dict[str, dict[str, dict]] = field(default_factory=dict)
 
     def to_json(self) -> str:
         """One connection or profile per line. json.dumps(indent=...) runs the pure-Python encoder
         (10,000 connections: 0.7 s); without indent the C encoder does each line."""
         encode = json.JSONEncoder(ensure_ascii=False).encode
-        head = {"schema": SCHEMA, **{k: v for k, v in self.extra.items() if k not in ("connections", "profiles")}}
-        lines = ["{"] + [f" {encode(k)}: {encode(v)}," for k, v in head.items()]
+        lines = ["{", f' "schema": {SCHEMA},']
         for key, items, last in (("connections", self.connections, False), ("profiles", self.profiles, True)):
             body = ",\n  ".join(encode(item.to_dict()) for item in items)
             lines.append(f' "{key}": [' + (f"\n  {body}\n ]" if body else "]") + ("" if last else ","))
         lines.append("}")
-        return "\n".join(lines)
+        return "\n".join(lines) + "\n"
 
 
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
+class Invalid(ValueError):
+    """The file parsed, but something in it is not what xconn writes."""
+
+
+# -- checking what was read ---------------------------------------------------------------------
+def _text(raw: dict, key: str, where: str, *, required: bool = False, limit: int = MAX_TEXT) -> str:
+    value = raw.get(key)
+    if value is None:
+        if required:
+            raise Invalid(f"{where} has no {key}")
+        return ""
+    if not isinstance(value, str):
+        raise Invalid(f"{where}: {key} should be text, not {type(value).__name__}")
+    if len(value) > limit:
+        raise Invalid(f"{where}: {key} is {len(value)} characters long")
+    return value
+
+
+def _number(raw: dict, key: str, where: str) -> float:
+    value = raw.get(key, 0)
+    if value is None:
+        return 0.0
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise Invalid(f"{where}: {key} should be a number, not {visible(repr(value), 40)}")
+    return float(value)
+
+
+def _id(raw: dict, key: str, where: str, *, required: bool = True) -> str:
+    value = raw.get(key)
+    if not value and not required:
+        return ""
+    if not is_id(value):
+        raise Invalid(f"{where}: {key} {visible(repr(value), 60)} is not an id xconn made")
+    return value
+
+
+def _connection(raw: object, n: int) -> Connection:
+    where = f"connection {n}"
+    if not isinstance(raw, dict):
+        raise Invalid(f"{where} is not an object")
+    where = f"connection {n} ({visible(str(raw.get('name', '?')), 40)})"
+    scopes = raw.get("scopes", [])
+    if not isinstance(scopes, list) or len(scopes) > MAX_SCOPES or not all(
+            isinstance(s, str) and len(s) <= 200 for s in scopes):
+        raise Invalid(f"{where}: scopes should be a list of up to {MAX_SCOPES} texts")
+    return Connection(
+        id=_id(raw, "id", where),
+        name=_text(raw, "name", where, required=True, limit=200),
+        client_id=_text(raw, "client_id", where, required=True, limit=200),
+        redirect_url=_text(raw, "redirect_url", where, required=True, limit=2000),
+        scopes=list(scopes),
+        tenant_id=_text(raw, "tenant_id", where),
+        tenant_name=_text(raw, "tenant_name", where),
+        tenant_type=_text(raw, "tenant_type", where),
+        created_at=_number(raw, "created_at", where),
+        created_by=_text(raw, "created_by", where),
+        updated_at=_number(raw, "updated_at", where),
+        updated_by=_text(raw, "updated_by", where),
+        definition_changed_at=_number(raw, "definition_changed_at", where),
+        definition_changed_by=_text(raw, "definition_changed_by", where),
+    )
+
+
+def _profile(raw: object, n: int) -> Profile:
+    where = f"capture profile {n}"
+    if not isinstance(raw, dict):
+        raise Invalid(f"{where} is not an object")
+    return Profile(id=_id(raw, "id", where), name=_text(raw, "name", where, required=True, limit=200),
+                   connection_id=_id(raw, "connection_id", where, required=False))
+
+
+def _legacy_grants(raw: dict, conn_id: str, into: dict[str, dict[str, dict]]) -> None:
+    """Schema 1 kept {OS user: grant} in each connection; keep what is usable, per user."""
+    grants = raw.get("grants")
+    if not isinstance(grants, dict):
         return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    for user, g in list(grants.items())[:1000]:
+        if not isinstance(user, str) or not isinstance(g, dict) or len(user) > 200:
+            continue
+        entry = {}
+        for key in ("authorized_at", "last_refresh"):
+            value = g.get(key)
+            entry[key] = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
+                and math.isfinite(value) else 0.0
+        entry["needs_reauthorization"] = g.get("needs_reauthorization") is True
+        for key in ("authorized_host", "reason"):
+            entry[key] = g[key][:MAX_TEXT] if isinstance(g.get(key), str) else ""
+        xid = raw.get("xero_connection_id")
+        entry["xero_connection_id"] = xid[:100] if isinstance(xid, str) else ""
+        into.setdefault(user, {})[conn_id] = entry
+
+
+def parse(raw: bytes) -> RegistryData:
+    """Check and convert the file's bytes. Raises Invalid / ValueError / RecursionError / RegistryTooNew."""
+    doc = json.loads(raw.decode("utf-8"))
+    if not isinstance(doc, dict):
+        raise Invalid("the top level is not an object")
+    schema = doc.get("schema", 0)
+    if isinstance(schema, bool) or not isinstance(schema, int):
+        raise Invalid("its schema is not a number")
+    if schema > SCHEMA:
+        raise RegistryTooNew(
+            f"The connection list was written by a newer version of xconn (format {schema}; this version "
+            f"understands up to {SCHEMA}).",
+            "Install the newer xconn on this computer. Nothing was changed.",
+        )
+    conns, profiles = doc.get("connections", []), doc.get("profiles", [])
+    if not isinstance(conns, list) or not isinstance(profiles, list):
+        raise Invalid("connections and profiles should be lists")
+    if len(conns) > MAX_ITEMS or len(profiles) > MAX_ITEMS:
+        raise Invalid(f"it holds more than {MAX_ITEMS} entries")
+    data = RegistryData(schema=schema if schema else 1)
+    data.connections = [_connection(c, n) for n, c in enumerate(conns, 1)]
+    data.profiles = [_profile(p, n) for n, p in enumerate(profiles, 1)]
+    if data.schema < 2:
+        for c in conns:
+            _legacy_grants(c, c["id"], data.legacy_grants)
+    seen: set[str] = set()
+    for item in (*data.connections, *data.profiles):
+        if item.id in seen:
+            raise Invalid(f"the id {item.id} is used twice")
+        seen.add(item.id)
+    return data
 
 
 class Registry:
-    """connections.json in one folder, guarded by connections.json.lock."""
+    """connections.json in one list folder."""
 
-    def __init__(self, folder: Path):
-        self.folder = Path(folder)
-        self.path = self.folder / "connections.json"
-        self.lock_path = self.folder / "connections.json.lock"
-        self._lock = None
+    def __init__(self, location: ListLocation):
+        self.location = location
+        self.folder = location.folder()
+        self.path = location.path / FILE
 
-    # -- locking ---------------------------------------------------------------------------
-    def _filelock(self):
-        if self._lock is None:
-            from filelock import FileLock
-
-            try:
-                self.folder.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise self._unwritable(exc) from None
-            self._lock = FileLock(str(self.lock_path), timeout=LOCK_TIMEOUT, mode=0o666)
-        return self._lock
-
-    @contextlib.contextmanager
-    def locked(self) -> Iterator[None]:
-        from filelock import Timeout
-
-        lock = self._filelock()
+    # -- reading --------------------------------------------------------------------------------
+    def load(self, *, keep_aside: bool = True) -> RegistryData:
+        """Read and check the list (no lock needed: saves replace the file atomically)."""
         try:
-            lock.acquire()
-        except Timeout:
-            raise RegistryBusy(
-                "Another xconn window or program is changing the connection list right now.",
-                "Wait a moment and try again.",
-            ) from None
-        except OSError as exc:
-            raise self._unwritable(exc) from None
-        try:
-            yield
-        finally:
-            lock.release()
-
-    # -- reading ---------------------------------------------------------------------------
-    def load(self) -> RegistryData:
-        """Read the registry (no lock needed: saves replace the file atomically)."""
-        try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
+            raw = self.folder.read(FILE, MAX_BYTES)
+        except FileNotFoundError:  # the folder itself is not there yet (chosen or per-user)
             return RegistryData()
+        except UnsafeLocation:
+            raise
         except OSError as exc:
-            raise RegistryUnwritable(
-                f"The connection list {self.path} cannot be read ({exc.strerror or exc}).",
-                "Check that this user may read that folder, or ask IT to fix its permissions.",
-            ) from None
+            raise UnsafeLocation(
+                f"The connection list {visible(self.path)} cannot be read ({exc.strerror or exc}).",
+                "Check that this user may read that folder, or ask IT to repair it (xconn setup-machine).",
+            ) from exc
+        if raw is None:
+            return RegistryData()
         try:
-            with _no_gc():
-                doc = json.loads(raw.decode("utf-8"))
-            if not isinstance(doc, dict):
-                raise ValueError("the top level is not an object")
-            schema = int(doc.get("schema", 0))
-            if schema > SCHEMA:
-                raise RegistryTooNew(
-                    f"The connection list {self.path} was written by a newer version of xconn "
-                    f"(format {schema}; this version understands up to {SCHEMA}).",
-                    "Install the newer xconn on this computer. Nothing was changed.",
-                )
-            with _no_gc():
-                conns = [Connection.from_dict(c) for c in doc.get("connections", [])]
-                profiles = [Profile.from_dict(p) for p in doc.get("profiles", [])]
+            return parse(raw)
         except RegistryTooNew:
             raise
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            kept = self._keep_aside()
-            raise RegistryCorrupt(
-                f"The connection list {self.path} is damaged and could not be read ({_short(exc)}). "
-                f"It was kept, unchanged, as {kept}.",
+        except (ValueError, RecursionError, MemoryError) as exc:
+            detail = "it is nested too deeply" if isinstance(exc, RecursionError) else _short(exc)
+            raise self._damaged(detail, keep_aside) from exc
+
+    def _damaged(self, detail: str, keep_aside: bool) -> RegistryCorrupt:
+        kept = self._keep_aside() if keep_aside else None
+        where = visible(self.path)
+        if kept:
+            return RegistryCorrupt(
+                f"The connection list {where} is damaged and could not be read ({visible(detail)}). "
+                f"It was kept, unchanged, as {visible(kept)}.",
                 "Send that file to your IT support to repair it, or add the connections again. "
                 "xconn now starts with an empty list.",
-                kept_as=str(kept),
-            ) from None
-        extra = {k: v for k, v in doc.items() if k not in ("schema", "connections", "profiles")}
-        return RegistryData(conns, profiles, schema=SCHEMA, extra=extra)
+                kept_as=kept,
+            )
+        return RegistryCorrupt(
+            f"The connection list {where} is damaged and could not be read ({visible(detail)}). It was not changed.",
+            "Ask a list administrator to open xconn: it keeps the damaged file aside so that it can be repaired.",
+        )
 
-    def _keep_aside(self) -> Path:
+    def _keep_aside(self) -> str | None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        target = self.path.with_name(f"connections.damaged-{stamp}.json")
-        n = 1
-        while target.exists():
-            n += 1
-            target = self.path.with_name(f"connections.damaged-{stamp}-{n}.json")
-        try:
-            os.replace(self.path, target)
-        except OSError:
-            return self.path  # could not move it: it stays where it is, still untouched
-        return target
+        for n in range(1, 100):
+            target = f"connections.damaged-{stamp}" + (f"-{n}" if n > 1 else "") + ".json"
+            try:
+                if self.folder.stat(target) is not None:
+                    continue
+                self.folder.rename(FILE, target)
+                return str(self.location.path / target)
+            except (OSError, UnsafeLocation):
+                return None  # not allowed to move it (a plain user, say): it stays, untouched
+        return None
 
-    # -- writing ---------------------------------------------------------------------------
+    # -- writing --------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        self.ensure_folder()
+        try:
+            with self.folder.lock(LOCK, LOCK_TIMEOUT):
+                yield
+        except LockTimeout:
+            raise busy() from None
+        except OSError as exc:
+            raise unwritable(self.location.path, exc) from exc
+
+    def ensure_folder(self) -> None:
+        """Create a chosen or per-user folder on first write (never the machine folder)."""
+        if self.location.machine or self.folder.exists():
+            return
+        try:
+            self.location.path.mkdir(parents=True, exist_ok=True, mode=0o700 if self.location.kind == "per-user"
+                                     else 0o755)
+        except OSError as exc:
+            raise unwritable(self.location.path, exc) from exc
+
     def save(self, data: RegistryData) -> None:
-        """Write atomically: temp file in the same folder, fsync, replace."""
-        with _no_gc():
-            text = data.to_json()
+        text = data.to_json()
+        mode = 0o600 if self.location.kind == "per-user" else 0o664
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            import tempfile  # imported here: start-up only reads
-
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".connections-", suffix=".tmp")
+            self.folder.write(FILE, text.encode("utf-8"), mode)
         except OSError as exc:
-            raise self._unwritable(exc) from None
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            with contextlib.suppress(OSError):
-                os.chmod(tmp, 0o664)
-            os.replace(tmp, self.path)
-            _fsync_dir(self.folder)
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise self._unwritable(exc) from None
+            raise unwritable(self.location.path, exc) from exc
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[RegistryData]:
@@ -177,46 +276,53 @@ class Registry:
         with self.locked():
             self._remove_stale_temp_files()
             data = self.load()
+            if data.legacy_grants:
+                self.save_legacy_grants(data.legacy_grants)
             yield data
             self.save(data)
+
+    def save_legacy_grants(self, grants: dict[str, dict[str, dict]]) -> None:
+        """Keep schema 1 grants for their users to claim before the file is rewritten without them."""
+        merged = dict(read_legacy_grants(self))
+        for user, items in grants.items():
+            merged.setdefault(user, {}).update(items)
+        try:
+            self.folder.write(LEGACY_GRANTS, json.dumps({"grants": merged}).encode("utf-8"), 0o644)
+        except OSError as exc:
+            raise unwritable(self.location.path, exc) from exc
 
     def _remove_stale_temp_files(self) -> None:
         """Temp files left by a writer killed mid-save (we hold the lock: no save is under way)."""
         try:
-            for tmp in self.folder.glob(".connections-*.tmp"):
-                with contextlib.suppress(OSError):
-                    tmp.unlink()
-        except OSError:
+            for name in self.folder.names():
+                if name.startswith(f".{FILE}.") and name.endswith(".tmp"):
+                    with contextlib.suppress(OSError, ValueError, UnsafeLocation):
+                        self.folder.unlink(name)
+        except (OSError, UnsafeLocation):
             pass
 
-    def _unwritable(self, exc: OSError) -> RegistryUnwritable:
-        import errno
 
-        if exc.errno == errno.ENOSPC:
-            what = "the disk is full"
-            step = "Free some disk space and try again. The connection list was not changed."
-        else:
-            what = exc.strerror or str(exc)
-            step = (
-                "Ask IT to make that folder writable for this user (the installer does this), "
-                "or choose another folder with --config-dir. The connection list was not changed."
-            )
-        return RegistryUnwritable(f"The connection list in {self.folder} cannot be saved: {what}.", step)
-
-
-@contextlib.contextmanager
-def _no_gc() -> Iterator[None]:
-    """No cyclic garbage collection while a big registry is parsed or encoded: those make only
-    acyclic objects, and the full collections they set off cost 10,000 connections 50-70 ms."""
-    was = gc.isenabled()
-    gc.disable()
+def read_legacy_grants(registry: Registry) -> dict[str, dict[str, dict]]:
+    """{user: {connection id: grant fields}} from legacy-grants.json, checked; {} when absent or bad."""
     try:
-        yield
-    finally:
-        if was:
-            gc.enable()
+        raw = registry.folder.read(LEGACY_GRANTS, 8_000_000)
+    except (OSError, UnsafeLocation):
+        return {}
+    if not raw:
+        return {}
+    try:
+        doc = json.loads(raw)
+    except (ValueError, RecursionError):
+        return {}
+    grants = doc.get("grants") if isinstance(doc, dict) else None
+    out: dict[str, dict[str, dict]] = {}
+    if isinstance(grants, dict):
+        for user, items in grants.items():
+            if isinstance(user, str) and isinstance(items, dict):
+                out[user] = {cid: g for cid, g in items.items() if is_id(cid) and isinstance(g, dict)}
+    return out
 
 
-def _short(exc: Exception) -> str:
-    text = str(exc)
-    return text if len(text) < 120 else text[:117] + "..."
+def _short(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) < 160 else text[:157] + "..."

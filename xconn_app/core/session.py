@@ -1,35 +1,69 @@
-"""requests.Session for capture profiles: valid bearer token and xero-tenant-id on every call."""
+"""requests.Session for capture profiles: valid bearer token and xero-tenant-id on every call.
+
+Each request goes through the same path as xconn's own calls: rate limits waited out as Xero's
+rules allow (XeroClient.send), a 401 for an expired token renewed once (TokenBroker.with_token).
+A 401 AuthorizationUnsuccessful (scope missing), a 403 (organisation not connected) and a used-up
+daily limit raise typed errors with plain words; any other response is returned as it is.
+"""
 
 from __future__ import annotations
+
+import time
+from collections.abc import Callable
 
 import requests
 
 from .errors import NotFound
+from .model import Connection
+from .text import visible
+from .xero import XeroClient, raise_for_status
+
+_SESSION_ARGS = ("params", "data", "headers", "cookies", "files", "auth", "timeout", "allow_redirects", "proxies",
+                 "hooks", "stream", "verify", "cert", "json")
+LIMITS_NOTE_EVERY = 60.0
 
 
 class XeroSession(requests.Session):
-    """Refreshes its token by itself; on a 401 it renews once and retries the request."""
+    """Refreshes its token by itself; see the module's docstring for what it raises."""
 
-    def __init__(self, service, connection):
+    def __init__(self, broker, client: XeroClient, connection: Connection,
+                 on_limits: Callable[[Connection, dict], None] | None = None):
         super().__init__()
-        self._service = service
-        self.connection = connection
         if not connection.tenant_id:
-            raise NotFound(
-                f"Connection '{connection.name}' has no organisation chosen.",
-                "Edit the connection and pick one in the Tenant list.",
-            )
-        self.headers["xero-tenant-id"] = connection.tenant_id
+            raise NotFound(f"Connection '{visible(connection.name)}' has no organisation chosen.",
+                           "A list administrator edits it and picks one in the Tenant list.")
+        self._broker = broker
+        self._client = client
+        self._on_limits = on_limits
+        self._limits_noted = 0.0
+        self.connection = connection
         self.headers["Accept"] = "application/json"
         self.headers["User-Agent"] = "xconn"
 
+    def _transport(self, method, url, **kwargs):
+        return requests.Session.request(self, method, url, **kwargs)
+
     def request(self, method, url, *args, **kwargs):
-        token = self._service.access_token(connection=self.connection)
+        kwargs.update(zip(_SESSION_ARGS, args))
         headers = dict(kwargs.pop("headers", None) or {})
-        headers["Authorization"] = f"Bearer {token}"
-        resp = super().request(method, url, *args, headers=headers, **kwargs)
-        if resp.status_code == 401:
-            token = self._service.access_token(connection=self.connection, force_refresh=True, rejected=token)
-            headers["Authorization"] = f"Bearer {token}"
-            resp = super().request(method, url, *args, headers=headers, **kwargs)
+        conn = self.connection
+        what = f"calling {visible(str(url).split('?')[0], 120)}"
+
+        def call(token: str):
+            resp = self._client.send(method, url, what, access_token=token, tenant_id=conn.tenant_id,
+                                     organisation=conn.tenant_name, check=False, transport=self._transport,
+                                     headers=headers, **kwargs)
+            if resp.status_code in (401, 403):
+                raise_for_status(resp, what, conn.tenant_name)
+            return resp
+
+        resp = self._broker.with_token(conn, call)
+        self._note_limits()
         return resp
+
+    def _note_limits(self) -> None:
+        limits = self._client.last_limits
+        if limits and self._on_limits and time.monotonic() - self._limits_noted > LIMITS_NOTE_EVERY:
+            self._limits_noted = time.monotonic()
+            self._on_limits(self.connection, limits)
+

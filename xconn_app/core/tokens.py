@@ -1,172 +1,170 @@
-"""Token hand-out for Service: a valid access token under a per-connection cross-process lock,
-refreshed when due with the rotated refresh token stored before anyone uses it (DESIGN.md 5)."""
+"""Token hand-out: a valid access token under a per-connection cross-process lock, refreshed when
+due, with Xero's rotated refresh token stored in the keyring before anyone uses it
+(docs/ARCHITECTURE.md, "A token hand-out").
+
+Xero accepts the previous refresh token for 30 minutes only to cover a lost answer (docs/XERO.md):
+the moment a refresh is sent is noted in the user's grant, so a later attempt knows whether the
+old token can still be used (within 30 minutes) or the grant is lost (after).
+"""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from typing import TypeVar
 
-from . import paths
-from .errors import InvalidInput, NotAuthorized, NotFound, ReauthorizationRequired, XconnError
-from .model import Connection, Grant, Status, Tenant, TokenSet, current_host, current_user, now
+from . import oauth
+from .errors import (
+    STEP_AUTHORIZE,
+    STEP_REAUTHORIZE,
+    NotAuthorized,
+    ReauthorizationRequired,
+    XconnError,
+)
+from .grants import GrantStore, UserState
+from .logs import remember_secret
+from .model import Connection, Grant, TokenSet, current_host, current_user, now, status_of
+from .secrets import TokenStore
+from .xero import AccessTokenRejected, Endpoints
 
-log = logging.getLogger("xconn.service")
+log = logging.getLogger("xconn.tokens")
+T = TypeVar("T")
 
 
-@dataclass
-class CheckResult:
-    connection: Connection
-    ok: bool
-    status: Status
-    message: str
-    next_step: str = ""
-    tenants: list[Tenant] = field(default_factory=list)
+class TokenBroker:
+    """Hands out access tokens for one user's grants; the only code that refreshes them."""
 
+    def __init__(self, store: TokenStore, grants: GrantStore, state: UserState, endpoints: Callable[[], Endpoints],
+                 on_event: Callable[[str, Connection, str], None], on_grants_changed: Callable[[], None]):
+        self.store = store
+        self.grants = grants
+        self.state = state
+        self._endpoints = endpoints
+        self._on_event = on_event
+        self._on_grants_changed = on_grants_changed
+        self._cache: dict[str, TokenSet] = {}
 
-class TokenHandout:
-    """Mixed into Service (which provides store, registry, location, xero, _find, _token_cache)."""
-
-    # -- tokens ----------------------------------------------------------------------------
-    def _lock_for(self, conn_id: str):
-        from filelock import FileLock
-
-        folder = self.location.path / "locks"
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            folder = paths.user_state_dir() / "locks"
-            folder.mkdir(parents=True, exist_ok=True)
-        return FileLock(str(folder / f"{conn_id}.lock"), timeout=120, mode=0o666)
-
-    def _resolve(self, connection=None, profile=None) -> Connection:
-        data = self.load()
-        if profile:
-            p = self._find_profile(data, profile)
-            if not p.connection_id:
-                raise NotFound(f"Capture profile '{p.name}' has no connection.", "Pick a connection for it first.")
-            return self._find(data, p.connection_id)
-        if not connection:
-            raise InvalidInput("Name a connection or a capture profile.", "For example: xconn token \"Head office\".")
-        return self._find(data, connection)
-
-    def access_token(self, connection=None, profile=None, *, force_refresh=False, rejected: str | None = None) -> str:
+    # -- the hand-out ---------------------------------------------------------------------------------
+    def access_token(self, conn: Connection, *, force_refresh: bool = False, rejected: str | None = None) -> str:
         """A valid access token, refreshed (and the rotated refresh token stored) when needed."""
-        conn = connection if isinstance(connection, Connection) and not profile else self._resolve(connection, profile)
-        cached = self._token_cache.get(conn.id)
+        cached = self._cache.get(conn.id)
         if cached and not force_refresh and cached.access_valid():
             return cached.access_token
-        with self._lock_for(conn.id):
+        with self.state.token_lock(conn.id):
             tokens = self.store.load(conn.id)
-            grant = conn.grant_for()
-            if tokens is None or (grant and grant.needs_reauthorization):  # Xero refused them: never hand out
-                self._not_authorized(conn)
+            grant = self.grants.get(conn.id)
+            self._check_usable(conn, tokens, grant)
+            assert tokens is not None
             if tokens.access_valid() and not force_refresh:
-                self._token_cache[conn.id] = tokens
+                self._cache[conn.id] = tokens
                 return tokens.access_token
-            if force_refresh and rejected and tokens.access_token and tokens.access_token != rejected \
-                    and tokens.access_valid():
-                self._token_cache[conn.id] = tokens  # another process refreshed already
+            if force_refresh and rejected and tokens.access_token != rejected and tokens.access_valid():
+                self._cache[conn.id] = tokens  # another process renewed it meanwhile
                 return tokens.access_token
-            return self._refresh_locked(conn, tokens).access_token
+            return self._refresh_locked(conn, tokens, grant).access_token
 
-    def _not_authorized(self, conn: Connection):
-        grant = conn.grant_for()
-        if grant and grant.needs_reauthorization:
-            raise ReauthorizationRequired(
-                f"Connection '{conn.name}' needs re-authorization: Xero no longer accepts its grant.",
-                "Edit the connection and press Authorize.",
-            )
-        raise NotAuthorized(
-            f"Connection '{conn.name}' is not authorized for {current_user()} on this computer.",
-            f"Edit the connection and press Authorize (or run: xconn authorize \"{conn.name}\").",
-        )
+    def _check_usable(self, conn: Connection, tokens: TokenSet | None, grant: Grant | None) -> None:
+        if grant is not None:
+            status, text = status_of(conn, grant)
+            if grant.fingerprint and grant.fingerprint != conn.fingerprint:
+                raise NotAuthorized(f"Connection '{conn.name}': {text[0].lower() + text[1:]}, so the earlier "
+                                    "authorization no longer fits.", STEP_AUTHORIZE)
+            if grant.needs_reauthorization:
+                raise ReauthorizationRequired(
+                    f"Connection '{conn.name}' needs re-authorization: Xero no longer accepts its grant"
+                    + (f" ({grant.reason})." if grant.reason else "."), STEP_REAUTHORIZE)
+        if tokens is None:
+            raise NotAuthorized(f"Connection '{conn.name}' is not authorized for {current_user()} on this computer.",
+                                STEP_AUTHORIZE)
 
-    def _refresh_locked(self, conn: Connection, tokens: TokenSet) -> TokenSet:
-        from . import oauth
-        from .logs import remember_secret
-
+    def _refresh_locked(self, conn: Connection, tokens: TokenSet, grant: Grant | None) -> TokenSet:
+        endpoints = self._endpoints()
+        if grant and grant.refresh_sent_at:
+            age = now() - grant.refresh_sent_at
+            if age > oauth.LOST_REFRESH_GRACE:
+                # The answer to a refresh was lost over 30 minutes ago: Xero has rotated the token and
+                # the old one is no longer accepted. Saying so beats a certain invalid_grant.
+                self.mark_needs_reauthorization(conn, "the answer to a token renewal was lost over 30 minutes ago")
+                raise ReauthorizationRequired(
+                    f"Connection '{conn.name}' needs re-authorization: the answer to its last token renewal was "
+                    "lost, and Xero accepts the previous token for 30 minutes only.", STEP_REAUTHORIZE)
+            log.info("a renewal of %s lost its answer %.0f s ago: retrying with the same refresh token", conn.id, age)
+        self._note(conn, refresh_sent_at=now())
         try:
             try:
-                new = oauth.refresh(conn.client_id, tokens.refresh_token, self.endpoints)
+                new = oauth.refresh(conn.client_id, tokens.refresh_token, endpoints)
             except oauth.LostResponse:
-                log.info("refresh answer lost for %s; retrying once with the same refresh token", conn.id)
-                new = oauth.refresh(conn.client_id, tokens.refresh_token, self.endpoints)
+                log.info("renewal answer lost for %s; retrying once with the same refresh token", conn.id)
+                new = oauth.refresh(conn.client_id, tokens.refresh_token, endpoints)
         except ReauthorizationRequired as exc:
-            self._mark_needs_reauthorization(conn, "Xero said invalid_grant when renewing the token")
-            raise ReauthorizationRequired(
-                f"Connection '{conn.name}' needs re-authorization. {exc.message}",
-                exc.next_step,
-            ) from None
-        remember_secret(new.access_token, new.refresh_token)
+            self.mark_needs_reauthorization(conn, "Xero said invalid_grant when renewing the token")
+            raise ReauthorizationRequired(f"Connection '{conn.name}' needs re-authorization. {exc.message}",
+                                          exc.next_step) from exc
+        remember_secret(new.access_token, new.refresh_token, new.id_token)
         if not new.refresh_token:
             new.refresh_token = tokens.refresh_token
         self.store.save(conn.id, new)  # before the token is used by anyone
-        self._token_cache[conn.id] = new
-        try:
-            with self.registry.transaction() as data:
-                c = self._find(data, conn.id)
-                grant = c.grants.get(current_user())
-                if grant is None:
-                    grant = c.grants[current_user()] = Grant(authorized_at=now(), authorized_host=current_host())
-                grant.last_refresh = now()
-                grant.needs_reauthorization = False
-        except XconnError as exc:  # the token is safe in the keyring; the registry note can wait
-            log.warning("refreshed %s but could not note it in the registry: %s", conn.id, exc)
-        log.info("refreshed access token of connection %s", conn.id)
+        self._cache[conn.id] = new
+        self._note(conn, refresh_sent_at=0.0, last_refresh=now(), needs_reauthorization=False, reason="",
+                   granted_scopes=new.scope or (grant.granted_scopes if grant else ""))
+        log.info("renewed the access token of connection %s", conn.id)
         return new
 
-    def _mark_needs_reauthorization(self, conn: Connection, reason: str) -> None:
-        self._token_cache.pop(conn.id, None)
+    def _note(self, conn: Connection, **changes) -> None:
+        """Change this user's grant; a failure is logged (the tokens are safe in the keyring)."""
         try:
-            with self.registry.transaction() as data:
-                c = self._find(data, conn.id)
-                grant = c.grants.setdefault(current_user(), Grant(authorized_host=current_host()))
-                grant.needs_reauthorization, grant.reason = True, reason
+            with self.grants.edit() as grants:
+                grant = grants.get(conn.id)
+                if grant is None:
+                    grant = grants[conn.id] = Grant(connection_id=conn.id, authorized_at=now(),
+                                                    authorized_host=current_host(), fingerprint=conn.fingerprint)
+                for key, value in changes.items():
+                    setattr(grant, key, value)
         except XconnError as exc:
-            log.warning("could not mark %s as needing re-authorization: %s", conn.id, exc)
-        self.audit("needs re-authorization", conn, reason)
+            log.warning("could not note a change of connection %s in this user's grants: %s", conn.id, exc)
+            return
+        self._on_grants_changed()
 
-    def _with_token(self, conn: Connection, call):
-        from .xero import AccessTokenRejected
+    def mark_needs_reauthorization(self, conn: Connection, reason: str) -> None:
+        self._cache.pop(conn.id, None)
+        self._note(conn, needs_reauthorization=True, reason=reason)
+        self._on_event("needs re-authorization", conn, reason)
 
-        token = self.access_token(connection=conn)
+    def with_token(self, conn: Connection, call: Callable[[str], T]) -> T:
+        """call(token); on AccessTokenRejected renew once and call again (the one retry-on-401 path)."""
+        token = self.access_token(conn)
         try:
             return call(token)
         except AccessTokenRejected:
-            token = self.access_token(connection=conn, force_refresh=True, rejected=token)
-            try:
-                return call(token)
-            except AccessTokenRejected:
-                self._mark_needs_reauthorization(conn, "Xero rejected a freshly renewed access token")
-                raise ReauthorizationRequired(
-                    f"Xero rejects the tokens of connection '{conn.name}': the access was revoked.",
-                    "Edit the connection and press Authorize.",
-                ) from None
-
-    def open_session(self, connection=None, profile=None):
-        """A requests.Session that sends a valid token and xero-tenant-id, refreshing by itself."""
-        from .session import XeroSession
-
-        conn = self._resolve(connection, profile)
-        return XeroSession(self, conn)
-
-    def check(self, key) -> CheckResult:
-        """Renew the token if due, list the organisations and confirm the chosen one is there."""
-        conn = self.get(key)
+            token = self.access_token(conn, force_refresh=True, rejected=token)
         try:
-            tenants = self._with_token(conn, lambda token: self.xero.list_tenants(token))
-        except (ReauthorizationRequired, NotAuthorized) as exc:
-            status = Status.NEEDS_REAUTHORIZATION if isinstance(exc, ReauthorizationRequired) else Status.NOT_AUTHORIZED
-            return CheckResult(self.get(conn.id), False, status, exc.message, exc.next_step)
+            return call(token)
+        except AccessTokenRejected as exc:
+            self.mark_needs_reauthorization(conn, "Xero rejected a freshly renewed access token")
+            raise ReauthorizationRequired(f"Xero rejects the tokens of connection '{conn.name}': the access was "
+                                          "revoked.", STEP_REAUTHORIZE) from exc
+
+    # -- storing and forgetting ------------------------------------------------------------------------
+    def save(self, conn_id: str, tokens: TokenSet) -> None:
+        remember_secret(tokens.access_token, tokens.refresh_token, tokens.id_token)
+        self.store.save(conn_id, tokens)  # the keyring first: the grant must never be lost
+        self._cache[conn_id] = tokens
+
+    def cached(self, conn_id: str) -> TokenSet | None:
+        return self._cache.get(conn_id)
+
+    def forget(self, conn_id: str) -> bool:
+        """Remove this user's tokens of a connection; False (logged) when the keyring refused."""
+        self._cache.pop(conn_id, None)
+        try:
+            self.store.delete(conn_id)
+            return True
         except XconnError as exc:
-            return CheckResult(conn, False, conn.status()[0], exc.message, exc.next_step)
-        conn = self.get(conn.id)
-        if conn.tenant_id and not any(t.tenant_id == conn.tenant_id for t in tenants):
-            return CheckResult(conn, False, Status.NEEDS_REAUTHORIZATION,
-                               f"The organisation '{conn.tenant_name}' is no longer connected to this app.",
-                               "Edit the connection, press Authorize and allow access to it again.", tenants)
-        if not conn.tenant_id:
-            return CheckResult(conn, False, conn.status()[0], "No organisation is chosen for this connection.",
-                               "Edit the connection and pick one in the Tenant list.", tenants)
-        status, text = conn.status()
-        return CheckResult(conn, True, status, f"{text}: {conn.tenant_name} answers.", "", tenants)
+            log.warning("could not delete the tokens of %s from the keyring: %s", conn_id, exc)
+            return False
+
+    def drop_cache(self, conn_id: str | None = None) -> None:
+        if conn_id is None:
+            self._cache.clear()
+        else:
+            self._cache.pop(conn_id, None)

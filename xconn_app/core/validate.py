@@ -107,7 +107,14 @@ def redirect_url(value: str) -> str:
 
 
 def scopes(value) -> list[str]:
-    items = value.split() if isinstance(value, str) else [str(s).strip() for s in (value or [])]
+    if isinstance(value, str):
+        items = value.split()
+    elif isinstance(value, (list, tuple)):
+        items = [str(s).strip() for s in value]
+    elif not value:
+        items = []
+    else:
+        raise InvalidInput("The scopes are not a list of Xero scopes.", "Scopes look like accounting.invoices.")
     items = [s for s in items if s]
     seen = []
     for s in items:
