@@ -61,13 +61,13 @@ def sample_data(service, standin, free_port):
 
     standin.tenants = [{"tenantName": "Harbour Logistics Ltd", "tenantType": "ORGANISATION"}]
     head = service.add("Head office", CLIENT_ID, urls[0])
-    service.authorize(head.id, open_browser=False, on_url=follow)
+    service.accept(service.authorize(head.id, open_browser=False, on_url=follow))
     standin.tenants = [{"tenantName": "Harbour Logistics (AU) Pty", "tenantType": "ORGANISATION"}]
     au = service.add("Sydney branch", OTHER_CLIENT, urls[1])
-    service.authorize(au.id, open_browser=False, on_url=follow)
+    service.accept(service.authorize(au.id, open_browser=False, on_url=follow))
     standin.tenants = [{"tenantName": "Kiwi Freight Services", "tenantType": "ORGANISATION"}]
     old = service.add("Kiwi Freight (acquired)", CLIENT_ID, urls[2])
-    service.authorize(old.id, open_browser=False, on_url=follow)
+    service.accept(service.authorize(old.id, open_browser=False, on_url=follow))
     service.add("Test company", CLIENT_ID, "http://localhost:5000/callback")
     payroll = service.add("Payroll archive", OTHER_CLIENT, "http://localhost:5001/callback")
     with service.registry.transaction() as data:

@@ -70,7 +70,7 @@ def test_add_authorize_token_refresh_and_reauthorize(standin, redirect_url, cli)
     expire_stored_access_token()
     dead = cli("token", "Head office")
     assert dead.code == 3, dead
-    assert "re-authoriz" in dead.err and "press Authorize" in dead.err
+    assert "re-authoriz" in dead.err and "press Re-authorize" in dead.err
     assert "Traceback" not in dead.err and "Error:" not in dead.err
     assert json.loads(cli("list", "--json").out)[0]["status"] == "needs_reauthorization"
 
@@ -81,8 +81,23 @@ def test_add_authorize_token_refresh_and_reauthorize(standin, redirect_url, cli)
     assert proc.returncode == 0
     assert cli("token", "Head office").code == 0
     assert json.loads(cli("list", "--json").out)[0]["status"] == "connected"
-    history = [e["what"] for e in map(json.loads, open(os.environ["XCONN_CONFIG_DIR"] + "/history.jsonl"))]
-    assert history[:3] == ["added", "authorized", "needs re-authorization"] and "re-authorized" in history
+    history = [e["what"] for e in json.loads(cli("history", "--json").out)]
+    assert history[:2] == ["added", "authorized"] and "needs re-authorization" in history
+    assert history.index("needs re-authorization") < history.index("re-authorized")
+    # Authorizing writes nothing shared: those events are this user's own, not in the list's history.
+    shared = [e["what"] for e in map(json.loads, open(os.environ["XCONN_CONFIG_DIR"] + "/history.jsonl"))]
+    assert "authorized" not in shared and "re-authorized" not in shared
+
+
+def test_the_organisation_connected_in_this_sign_in_is_chosen(standin, redirect_url, cli):
+    standin.tenants = [{"tenantName": "Alpha Ltd", "tenantType": "ORGANISATION"},
+                       {"tenantName": "Beta Ltd", "tenantType": "ORGANISATION"}]
+    cli("add", "--name", "Shop", "--client-id", CLIENT_ID, "--redirect-url", redirect_url)
+    proc = start_authorize("Shop", "--no-browser")
+    consent_in_browser(proc.stdout.readline().strip())
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0 and "Chose Alpha Ltd, the organisation connected in this sign-in" in err, err
+    assert json.loads(cli("details", "Shop", "--json").out)["organisation"] == "Alpha Ltd"
 
 
 def test_several_tenants_pick_by_name_and_non_tty_fails_with_exit_2(standin, redirect_url, cli):
@@ -98,7 +113,7 @@ def test_several_tenants_pick_by_name_and_non_tty_fails_with_exit_2(standin, red
 
     r = cli("tenant", "Shop", "beta ltd")
     assert r.code == 0 and "Beta Ltd" in r.err
-    assert json.loads(cli("details", "Shop", "--json").out)["Organisation (tenant)"] == "Beta Ltd"
+    assert json.loads(cli("details", "Shop", "--json").out)["organisation"] == "Beta Ltd"
 
     proc = start_authorize("Shop", "--no-browser", "--tenant", "Alpha Ltd")
     consent_in_browser(proc.stdout.readline().strip())
@@ -178,7 +193,7 @@ def test_token_for_a_profile(standin, redirect_url, cli, service):
     cli("add", "--name", "A", "--client-id", CLIENT_ID, "--redirect-url", redirect_url)
     with service.begin_authorization("A") as pending:
         threading.Thread(target=consent_in_browser, args=(pending.url,), daemon=True).start()
-        pending.wait(20)
+        service.accept(pending.wait(20))
     cli("profile", "add", "Invoices", "--connection", "A")
     r = cli("token", "--profile", "Invoices")
     assert r.code == 0 and len(r.out.strip()) > 1000

@@ -24,6 +24,7 @@ def test_doctor_all_good_against_the_standin(standin, redirect_url, service, cli
     service.add("A", CLIENT_ID, redirect_url)
     authorize(service, "A")
     service.refresh_all()
+    service.keepalive.turn_on()  # the daily keep-alive for this user (an autostart entry without systemd)
     checks = by_name(service.doctor())
     for name in ("Password store", "Connection list folder", "Xero sign-in service", "Xero API", "Clock",
                  "Connection 'A'", "Daily keep-alive"):
@@ -59,7 +60,7 @@ def test_doctor_reports_a_folder_that_cannot_be_written(isolated, tmp_path, cli)
     r = cli("--config-dir", str(blocker / "sub"), "doctor", "--json")
     checks = {c["check"]: c for c in json.loads(r.out)}
     assert checks["Connection list folder"]["result"] == "fail"
-    assert "writable" in checks["Connection list folder"]["fix"]
+    assert "not a folder" in checks["Connection list folder"]["detail"]
 
 
 def test_paste_fallback_from_the_cli(standin, redirect_url, cli):
@@ -106,12 +107,13 @@ def test_refresh_all_keeps_alive_and_reports_revoked(standin, service, cli):
         service.add(name, client, url)
         authorize(service, name)
     # "Old" was last renewed 50 days ago: near Xero's 60-day expiry.
-    with service.registry.transaction() as data:
-        for c in data.connections:
-            if c.name in ("Old", "Revoked"):
-                for g in c.grants.values():
-                    g.last_refresh = g.authorized_at = g.authorized_at - 50 * 86400
-    assert service.get("Old").status()[1].startswith("Expires in")
+    old_ids = {service.get("Old").id, service.get("Revoked").id}
+    with service.grants.edit() as grants:
+        for cid, g in grants.items():
+            if cid in old_ids:
+                g.last_refresh = g.authorized_at = g.authorized_at - 50 * 86400
+    status = {r.connection.name: r.status_text for r in service.rows()}
+    assert status["Old"].startswith("Expires in")
     # Revoke only the third grant at Xero
     tokens = service.store.load(service.get("Revoked").id)
     requests.post(standin.base_url + "/connect/revocation",
@@ -120,7 +122,7 @@ def test_refresh_all_keeps_alive_and_reports_revoked(standin, service, cli):
     assert r.code == 3, r
     outcomes = {x["name"]: x["outcome"] for x in json.loads(r.out)}
     assert outcomes == {"Fresh": "fresh", "Old": "refreshed", "Revoked": "needs_reauthorization"}
-    assert service.get("Old").status()[1] == "Connected"
+    assert {r.connection.name: r.status_text for r in service.rows()}["Old"] == "Connected"
     assert service.keepalive_last_run()["results"]["Old"] == "refreshed"
 
 
@@ -134,13 +136,13 @@ def test_every_change_is_in_the_history_without_secrets(standin, redirect_url, s
     service.switch_profiles("Head office", "B")
     service.choose_tenant("Head office", "Demo Company (NZ)")
     service.delete("B", force=True)
-    whats = [e["what"] for e in service.history()]
+    whats = [e.what for e in service.history()]
     for expected in ("added", "authorized", "re-authorized", "edited", "profile added", "profiles switched",
                      "deleted"):
         assert expected in whats
-    assert [e["what"] for e in service.history("Head office")][:2] == ["added", "authorized"]
+    assert [e.what for e in service.history("Head office")][:2] == ["added", "authorized"]
     entry = service.history()[0]
-    assert entry["user"] and entry["host"] and entry["at"]
+    assert entry.user and entry.host and entry.at and entry.note == ""
     text = (service.location.path / "history.jsonl").read_text()
     for secret in standin.issued_secrets():
         assert secret not in text
@@ -179,15 +181,32 @@ def test_export_import_round_trip_and_conflict(standin, redirect_url, service, c
     assert urlsplit(redirect_url).port
 
 
-def test_macos_app_registers_its_keepalive_agent_once(tmp_path):
+def test_keepalive_turned_on_for_this_user_without_systemd(isolated, service, monkeypatch):
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)  # no user systemd: an autostart entry at sign-in
+    if service.keepalive.state().code == "everyone":
+        import pytest
+
+        pytest.skip("this machine has xconn's keep-alive installed for every user")
+    assert service.keepalive.state().code == "off"
+    said = service.keepalive.turn_on()
+    assert "sign in" in said
+    entry = (isolated / "userconfig" / "autostart" / "xconn-keepalive.desktop").read_text()
+    assert "refresh --all" in entry and "Exec=" in entry
+    assert service.keepalive.state().code == "me"
+
+
+def test_macos_keepalive_agent_runs_the_cli_daily(tmp_path, monkeypatch, service):
     import plistlib
 
-    from xconn_app.core.helpdesk import ensure_macos_keepalive
+    from xconn_app.core import keepalive
 
+    monkeypatch.setenv("HOME", str(tmp_path))
+    ran = []
+    monkeypatch.setattr(keepalive.subprocess, "run", lambda args, **kw: ran.append(args))
     cli_path = "/Applications/xconn.app/Contents/MacOS/xconn-cli"
-    written = ensure_macos_keepalive(cli_path, home=tmp_path, load=False)
-    assert written == tmp_path / "Library" / "LaunchAgents" / "com.xconn.keepalive.plist"
+    service.keepalive._turn_on_launchd([cli_path, "refresh", "--all"])
+    written = tmp_path / "Library" / "LaunchAgents" / "com.xconn.keepalive.plist"
     agent = plistlib.loads(written.read_bytes())
     assert agent["ProgramArguments"] == [cli_path, "refresh", "--all"]
     assert agent["StartCalendarInterval"] == {"Hour": 12, "Minute": 0} and agent["Label"] == "com.xconn.keepalive"
-    assert ensure_macos_keepalive(cli_path, home=tmp_path, load=False) is None  # once only
+    assert ran == [["launchctl", "load", "-w", str(written)]]

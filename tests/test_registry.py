@@ -13,9 +13,15 @@ import pytest
 from conftest import CLIENT_ID, ROOT
 from xconn_app.core.errors import DuplicateName, RegistryCorrupt, RegistryTooNew
 from xconn_app.core.model import Connection
-from xconn_app.core.registry import Registry, RegistryData
+from xconn_app.core.paths import CHOSEN, ListLocation
+from xconn_app.core.registry import Registry as _Registry
+from xconn_app.core.registry import RegistryData
 
 URL = "http://localhost:5000/callback"
+
+
+def Registry(path):  # noqa: N802 - reads like the class it stands for
+    return _Registry(ListLocation(path, CHOSEN, "test", "--config-dir"))
 
 
 def test_save_is_atomic_and_leaves_no_temp_files(tmp_path):
@@ -23,7 +29,7 @@ def test_save_is_atomic_and_leaves_no_temp_files(tmp_path):
     data = RegistryData([Connection("A", CLIENT_ID, URL)])
     reg.save(data)
     doc = json.loads((tmp_path / "connections.json").read_text())
-    assert doc["schema"] == 1 and doc["connections"][0]["name"] == "A"
+    assert doc["schema"] == 2 and doc["connections"][0]["name"] == "A"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["connections.json"]
 
 
@@ -67,21 +73,44 @@ def test_newer_schema_is_refused_and_untouched(tmp_path):
     assert path.read_text() == '{"schema": 99, "connections": []}'
 
 
-def test_unknown_fields_survive_a_round_trip(tmp_path):
+def test_unknown_fields_are_not_carried_into_the_shared_file(tmp_path):
+    """What xconn does not know it does not write back: a list that was (say) a link to someone's private
+    JSON file must not spread that file's other keys into a world-readable list."""
     path = tmp_path / "connections.json"
     c = Connection("A", CLIENT_ID, URL).to_dict()
-    c["future_field"] = {"x": 1}
-    path.write_text(json.dumps({"schema": 1, "connections": [c], "profiles": [], "settings": {"y": 2}}))
+    c["private_field"] = {"x": 1}
+    path.write_text(json.dumps({"schema": 2, "connections": [c], "profiles": [], "password": "hunter2"}))
     reg = Registry(tmp_path)
     reg.save(reg.load())
     doc = json.loads(path.read_text())
-    assert doc["connections"][0]["future_field"] == {"x": 1} and doc["settings"] == {"y": 2}
+    assert "private_field" not in doc["connections"][0] and "password" not in doc
+    assert doc["connections"][0]["name"] == "A"
+
+
+def test_schema_1_grants_are_handed_to_their_users_not_saved_back(tmp_path):
+    path = tmp_path / "connections.json"
+    c = Connection("A", CLIENT_ID, URL).to_dict()
+    c["grants"] = {"alice": {"authorized_at": 1700000000.0, "last_refresh": "yesterday"}}
+    c["xero_connection_id"] = "abc"
+    path.write_text(json.dumps({"schema": 1, "connections": [c], "profiles": []}))
+    reg = Registry(tmp_path)
+    data = reg.load()
+    assert data.legacy_grants == {"alice": {c["id"]: {
+        "authorized_at": 1700000000.0, "last_refresh": 0.0, "needs_reauthorization": False, "authorized_host": "",
+        "reason": "", "xero_connection_id": "abc"}}}
+    with reg.transaction():
+        pass
+    doc = json.loads(path.read_text())
+    assert doc["schema"] == 2 and "grants" not in doc["connections"][0]
+    kept = json.loads((tmp_path / "legacy-grants.json").read_text())
+    assert kept["grants"]["alice"][c["id"]]["authorized_at"] == 1700000000.0
 
 
 def test_lock_serialises_read_modify_write_across_processes(tmp_path):
     script = (
         "import sys\nfrom xconn_app.core.registry import Registry\nfrom xconn_app.core.model import Profile\n"
-        "reg = Registry(sys.argv[1])\n"
+        "from xconn_app.core.paths import ListLocation\n"
+        "reg = Registry(ListLocation(__import__('pathlib').Path(sys.argv[1]), 'chosen', 'test'))\n"
         "for i in range(25):\n"
         "    with reg.transaction() as d:\n"
         "        d.profiles.append(Profile(name=f'{sys.argv[2]}-{i}'))\n"

@@ -22,7 +22,7 @@ LOOPBACK = {"127.0.0.1", "::1"}
 
 def _hostile_requests(path: str, state: str, rng: random.Random, n: int) -> list[tuple[str, bytes]]:
     """n (kind, raw bytes) requests; none is a valid callback for this authorization."""
-    wrong = "x" + state[1:]
+    wrong = ("y" if state.startswith("x") else "x") + state[1:]  # never the real state
     hosts = "Host: localhost\r\n"
     makers = [
         ("random path", lambda: f"GET /{rng.randbytes(8).hex()}?code=c&state={state} HTTP/1.1\r\n{hosts}\r\n".encode()),
@@ -172,7 +172,7 @@ def test_loopback_survives_hostile_requests_and_still_completes(standin, redirec
     waiting.join(30)
     assert "error" not in outcome, outcome
     result = outcome["result"]
-    assert result.connection.tenant_name == "Demo Company (NZ)"
+    assert result.suggested.tenant_name == "Demo Company (NZ)"
     assert service.store.load(conn.id) is not None
 
     # One code, then it stops: the port is closed, a replay finds nobody listening.

@@ -112,4 +112,4 @@ def test_killed_after_xero_answered_in_strict_mode_says_reauthorize(strict_xero)
     assert p.returncode == 9
     r = run_cli_plain("token", "Strict crash")
     assert r.code == 3, r
-    assert "Authorize" in r.err
+    assert "Re-authorize" in r.err

@@ -12,6 +12,7 @@ import threading
 import time
 
 from attack import scaled, worker
+from xconn_app.core.paths import CHOSEN, ListLocation
 from xconn_app.core.registry import Registry
 
 
@@ -40,7 +41,7 @@ def test_kill_9_during_saves_loses_nothing(isolated):
     rng = random.Random()
     target = scaled(500, minimum=100)
     folder = isolated / "config"
-    registry = Registry(folder)
+    registry = Registry(ListLocation(folder, CHOSEN, "test"))
     saves, kills, prefix_n = 0, 0, 0
     all_added: set[str] = set()
     last_edit: dict[str, int] = {}
@@ -80,7 +81,7 @@ def test_kill_9_during_saves_loses_nothing(isolated):
             assert got == port or got > port, (name, port, names[name].redirect_url)
         json.loads((folder / "connections.json").read_text(encoding="utf-8"))
     assert saves >= target and kills >= min_kills
-    leftovers = list(folder.glob(".connections-*.tmp"))
+    leftovers = list(folder.glob(".connections.json.*.tmp"))
     # a kill between mkstemp and replace may leave a temp file, never a damaged registry
     assert len(leftovers) <= kills
 
@@ -92,7 +93,7 @@ def test_concurrent_writers_lose_no_update(isolated):
     for p in procs:
         out, err = p.communicate(timeout=120)
         assert p.returncode == 0 and out.strip() == "done", err
-    data = Registry(isolated / "config").load()
+    data = Registry(ListLocation(isolated / "config", CHOSEN, "test")).load()
     names = {c.name: c for c in data.connections}
     profiles = {p.name: p for p in data.profiles}
     ids = {c.id: c.name for c in data.connections}

@@ -70,8 +70,8 @@ def test_no_secret_outside_the_keyring(standin, redirect_url, service, isolated)
     service.check("Secretive")
     second = service.add("Second", CLIENT_ID, redirect_url)
     authorize_in_process(service, second.id)
-    captured["details in process"] = json.dumps(service.details("Second"))
-    captured["history"] = json.dumps(service.history())
+    captured["details in process"] = json.dumps(service.details("Second").data)
+    captured["history"] = json.dumps([e.to_dict() for e in service.history()])
 
     # revocation mid-use, then delete with disconnect at Xero
     standin.revoke_all()

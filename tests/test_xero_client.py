@@ -10,12 +10,14 @@ import responses
 
 from xconn_app.core import oauth
 from xconn_app.core.errors import (
+    DailyLimitReached,
+    MissingPermission,
     RateLimited,
     ReauthorizationRequired,
     TenantUnavailable,
     XeroUnavailable,
 )
-from xconn_app.core.xero import AccessTokenRejected, Endpoints, XeroClient
+from xconn_app.core.xero import AccessTokenRejected, Endpoints, RetryPolicy, XeroClient
 
 EP = Endpoints("https://login.xero.com", "https://identity.xero.com", "https://api.xero.com")
 ROW = {"id": "c-1", "authEventId": "e-1", "tenantId": "t-1", "tenantType": "ORGANISATION",
@@ -26,7 +28,7 @@ ROW = {"id": "c-1", "authEventId": "e-1", "tenantId": "t-1", "tenantType": "ORGA
 @pytest.fixture
 def client():
     sleeps = []
-    c = XeroClient(EP, sleep=sleeps.append)
+    c = XeroClient(EP, policy=RetryPolicy(sleep=sleeps.append))
     c.sleeps = sleeps
     return c
 
@@ -92,6 +94,44 @@ def test_401_asks_for_a_refresh_and_403_means_tenant_gone(client):
 
 
 @responses.activate
+def test_401_for_a_missing_scope_is_not_a_refresh(client):
+    """Xero answers 401 AuthorizationUnsuccessful when the grant lacks a scope (docs/XERO.md): renewing the
+    token cannot help, so it is a plain 'permission missing', never 'needs re-authorization'."""
+    responses.get("https://api.xero.com/api.xro/2.0/Organisation", status=401,
+                  json={"Type": None, "Title": "Unauthorized", "Status": 401, "Detail": "AuthorizationUnsuccessful"})
+    with pytest.raises(MissingPermission) as info:
+        client.organisation("tok", "t-1")
+    assert "lacks permission" in info.value.message and "scope" in info.value.next_step
+
+
+@responses.activate
+def test_limits_concurrent_retries_three_times_then_reports(client):
+    for _ in range(4):
+        responses.get("https://api.xero.com/connections", status=429, headers={"X-Rate-Limit-Problem": "concurrent"})
+    with pytest.raises(RateLimited) as info:
+        client.list_tenants("tok")
+    assert client.sleeps == [1.0, 2.0, 4.0] and "5 calls at once" in info.value.message
+
+
+@responses.activate
+def test_limits_minute_is_waited_day_is_a_typed_error_with_the_reset_time(client):
+    responses.get("https://api.xero.com/connections", status=429,
+                  headers={"X-Rate-Limit-Problem": "minute", "Retry-After": "12"})
+    responses.get("https://api.xero.com/connections", json=[], headers={"X-DayLimit-Remaining": "4990",
+                                                                        "X-MinLimit-Remaining": "58",
+                                                                        "X-AppMinLimit-Remaining": "9990"})
+    assert client.list_tenants("tok") == [] and client.sleeps == [12.0]
+    assert client.last_limits["X-DayLimit-Remaining"] == 4990 and client.last_limits["X-MinLimit-Remaining"] == 58
+    responses.get("https://api.xero.com/connections", status=429,
+                  headers={"X-Rate-Limit-Problem": "daily", "Retry-After": "66975"})
+    with pytest.raises(DailyLimitReached) as info:
+        client.send("GET", "https://api.xero.com/connections", "sending invoices", access_token="tok",
+                    organisation="Demo Company (NZ)")
+    assert client.sleeps == [12.0]  # a day limit is never slept through
+    assert "daily limit for Demo Company (NZ) is used up" in info.value.message and "resets at" in info.value.message
+
+
+@responses.activate
 def test_disconnect_uses_the_connection_id_and_revoke_posts_the_form(client):
     responses.delete("https://api.xero.com/connections/c-1", status=204)
     responses.post("https://identity.xero.com/connect/revocation", status=200)
@@ -120,7 +160,7 @@ def test_refresh_invalid_grant_means_reauthorize():
     responses.post("https://identity.xero.com/connect/token", status=400, json={"error": "invalid_grant"})
     with pytest.raises(ReauthorizationRequired) as info:
         oauth.refresh("CLIENT", "r1", EP)
-    assert "Authorize" in info.value.next_step
+    assert "Re-authorize" in info.value.next_step
 
 
 @responses.activate

@@ -54,11 +54,14 @@ def callback_address(url: str) -> str:
 
 
 def authorize_in_process(service, key) -> object:
-    """Full authorization of an existing connection through service.begin_authorization."""
+    """Full authorization of an existing connection through service.begin_authorization, then (as a
+    list administrator's Save would) the organisation of this sign-in chosen when none is yet."""
     with service.begin_authorization(key) as pending:
         page = consent(pending.url)
         assert page.status_code == 200, page.text[:300]
-        return pending.wait(15)
+        outcome = pending.wait(15)
+    service.accept(outcome)
+    return outcome
 
 
 def start_cli(*args, env=None) -> subprocess.Popen:

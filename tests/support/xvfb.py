@@ -135,7 +135,9 @@ def follow_in_thread(url: str) -> None:
 
 
 def authorize(service, conn_id):
-    return service.authorize(conn_id, open_browser=False, on_url=follow_in_thread)
+    outcome = service.authorize(conn_id, open_browser=False, on_url=follow_in_thread)
+    service.accept(outcome)
+    return outcome
 
 
 @pytest.fixture
