@@ -208,3 +208,17 @@ def test_no_display_says_so_in_plain_words(isolated):
     assert proc.returncode == 1
     assert "window cannot open here" in proc.stderr and "xconn --help" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_authorize_says_at_once_what_xero_refuses(standin, redirect_url, cli):
+    """Xero shows its own error page and never comes back (docs/XERO.md): the command checks first and
+    names the fix instead of waiting 90 s."""
+    cli("add", "--name", "Wrong app", "--client-id", "F" * 32, "--redirect-url", redirect_url)
+    t0 = time.monotonic()
+    r = cli("authorize", "Wrong app", "--no-browser")
+    assert r.code == 2 and "does not know this Client ID" in r.err and "developer.xero.com" in r.err, r
+    assert time.monotonic() - t0 < 20 and r.out == ""  # no sign-in address was even printed
+    cli("add", "--name", "Old scope", "--client-id", CLIENT_ID, "--redirect-url", redirect_url,
+        "--scopes", "openid offline_access accounting.transactions")
+    r = cli("authorize", "Old scope", "--no-browser")
+    assert r.code == 2 and "accounting.transactions" in r.err and "granular" in r.err, r

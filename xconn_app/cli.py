@@ -201,6 +201,10 @@ def _pick_tenant(svc, outcome, wanted):
 def cmd_authorize(args):
     svc = _service(args)
     conn = svc.get(args.connection)
+    if not args.no_check:
+        verdict = svc.check_with_xero(conn.client_id, conn.redirect_url, conn.scopes)
+        if verdict.refused:  # Xero would show its own error page and never come back: say why now
+            raise InvalidInput(verdict.message, verdict.next_step)
     if args.paste:
         return _authorize_paste(svc, conn, args)
     with svc.begin_authorization(conn.id) as pending:
@@ -505,6 +509,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--paste", action="store_true", help="paste the address the browser ended on (no loopback)")
     s.add_argument("--timeout", type=float, default=AUTHORIZE_TIMEOUT, metavar="S")
     s.add_argument("--tenant", metavar="ID_OR_NAME", help="the organisation to use (list administrators)")
+    s.add_argument("--no-check", action="store_true",
+                   help="do not ask Xero first whether it accepts the Client ID, redirect URL and scopes")
 
     s = cmd("tenants", cmd_tenants, "organisations your authorization can reach")
     s.add_argument("connection")

@@ -401,6 +401,12 @@ class Service:
             self._note_tenant(conn, wanted)
         return conn
 
+    def check_with_xero(self, client_id: str, redirect_url: str, scopes: list[str]):
+        """Ask Xero whether it accepts these settings, before any browser opens (precheck.py)."""
+        from .precheck import check
+
+        return check(self.endpoints, client_id, redirect_url, list(scopes))
+
     def discard_authorization(self, outcome: AuthorizationOutcome) -> None:
         self.authorizer.discard(outcome)
 
