@@ -593,7 +593,7 @@ def installed_deb(deb):
                  "/usr/share/icons/hicolor/256x256/apps/xconn.png", "/usr/lib/systemd/user/xconn-keepalive.timer",
                  "/etc/systemd/user/timers.target.wants/xconn-keepalive.timer",
                  "/etc/systemd/user/xconn-keepalive.timer", "/etc/xdg/autostart/xconn-keepalive.desktop",
-                 "/etc/cron.daily/xconn-keepalive", str(MACHINE_DIR), str(OLD_SHARED)):
+                 "/etc/cron.daily/xconn-keepalive", "/var/log/xconn", str(MACHINE_DIR), str(OLD_SHARED)):
         assert not os.path.lexists(gone), f"{gone} is still there after purge"
     assert not _installed("xconn")
 
