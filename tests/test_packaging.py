@@ -566,10 +566,16 @@ def _noexec_tmp(cmd: list[str]) -> list[str] | None:
 
 
 @pytest.fixture
-def installed_deb(deb):
+def installed_deb(deb, request):
     """The .deb installed for real (dpkg -i by the throw-away admin, as `sudo apt install` does),
     purged afterwards; the purge is checked by the test."""
     require(hasattr(os, "geteuid") and os.geteuid() == 0, "root (dpkg -i)")
+    import fcntl
+
+    # one install test at a time on this machine (another test run may be installing xconn)
+    lock = open("/var/tmp/xconn-pkgtest.lock", "w")
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    request.addfinalizer(lock.close)
     require(not _installed("xconn") and not MACHINE_DIR.exists(), "a machine without xconn installed")
     created_user = subprocess.run(["id", TEST_ADMIN], capture_output=True).returncode != 0
     if created_user:

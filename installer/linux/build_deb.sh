@@ -48,6 +48,11 @@ fi
     echo "$SYSTEM_PYTHON needs tkinter and venv: apt-get install python3-tk python3-venv" >&2; exit 1; }
 command -v dpkg-shlibdeps >/dev/null || { echo "dpkg-shlibdeps missing: apt-get install dpkg-dev" >&2; exit 1; }
 
+# one build at a time in the fixed build root (two test runs on one machine would clobber it)
+mkdir -p "$BUILD_ROOT"
+exec 9>"$BUILD_ROOT.lock"
+flock 9
+
 umask 022
 export TZ=UTC LC_ALL=C.UTF-8 PYTHONHASHSEED="${PYTHONHASHSEED:-0}" PYTHONDONTWRITEBYTECODE=1
 if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
