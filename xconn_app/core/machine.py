@@ -150,7 +150,10 @@ def _aside_name(path: Path) -> Path:
 
 def _repair_entries(dfd: int, target: Path, gid: int, report: SetupReport) -> None:
     """Files a non-administrator owns, links and extra hard links are moved aside, never trusted."""
-    for name in os.listdir(dfd):
+    names = os.listdir(dfd)
+    if "status" not in names:
+        _status_folder(dfd, target, None, report)
+    for name in names:
         st = os.stat(name, dir_fd=dfd, follow_symlinks=False)
         if name == "status":
             _status_folder(dfd, target, st, report)

@@ -88,8 +88,9 @@ def machine_policy() -> Policy:
 
 
 def status_policy() -> Policy:
-    """status/: a root-owned sticky drop box; each file must belong to the user it is named after."""
-    return Policy(folder_owner=lambda uid: uid == 0, file_owner=lambda uid: True, group_write=lambda gid: True,
+    """status/: a root-owned sticky drop box inside the machine folder (which the list administrators'
+    group may write); each file must belong to the user it is named after (statusboard checks that)."""
+    return Policy(folder_owner=lambda uid: uid == 0, file_owner=lambda uid: True, group_write=_admin_group_gid,
                   ancestor_owner=lambda uid: uid == 0, sticky=True)
 
 

@@ -104,7 +104,8 @@ class SafeFolder:
     def _check_ancestor(self, st: os.stat_result, where: str) -> None:
         if not stat.S_ISDIR(st.st_mode):
             raise self._unsafe(f"{visible(where)} is not a folder")
-        writable_by_others = st.st_mode & 0o022 and not st.st_mode & stat.S_ISVTX
+        writable_by_others = (st.st_mode & 0o002 or (st.st_mode & 0o020 and not self.policy.group_write(st.st_gid))) \
+            and not st.st_mode & stat.S_ISVTX
         if not self.policy.ancestor_owner(st.st_uid) or writable_by_others:
             raise self._unsafe(f"the folder above it, {visible(where)}, is {_describe_mode(st)}, so others could "
                                "swap what is inside")

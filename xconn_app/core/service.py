@@ -254,6 +254,7 @@ class Service:
 
     def choose_tenant(self, key, tenant, tenants: list[Tenant] | None = None) -> Connection:
         """tenant: a Tenant, or a tenant id / name (case-insensitive). A definition change."""
+        self.definitions.require_admin("choose the organisation of connections")
         if not isinstance(tenant, Tenant):
             wanted = str(tenant).strip()
             tenants = tenants if tenants is not None else self.tenants(key)
