@@ -287,6 +287,7 @@ def test_bundled_keyring_stores_real_tokens(store, request, onefile, tmp_path):
 
     with XeroStandIn(auto_consent=True) as xero:
         env.update(xero.env())
+        env["OAUTHLIB_INSECURE_TRANSPORT"] = "1"  # the stand-in speaks plain http on loopback
         r = run([cli, "doctor", "--json"], env)
         checks = json.loads(r.stdout) if r.stdout.strip().startswith("[") else []
         store = [c for c in checks if "password" in c["check"].lower()]
