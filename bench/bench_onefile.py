@@ -6,7 +6,7 @@ is set; perf_counter is CLOCK_MONOTONIC on Linux, comparable across processes) f
   onefile  dist/xconn                 (what ships)
   onedir   dist/onedir/xconn/xconn    (same code, nothing to unpack: isolates the unpack cost)
   source   python -m xconn_app
-  bare Tk  python -c "tkinter.Tk()"   (the floor from DESIGN.md section 8)
+  bare Tk  python -c "tkinter.Tk()"   (the floor of the start-up budget, bench/RESULTS.md)
 and `--version` of the CLI executables. Prints medians; budget: onefile start <= 1.0 s.
 --build (re)builds dist/ and dist/onedir/ first; missing builds are made anyway.
 """

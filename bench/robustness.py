@@ -1,4 +1,4 @@
-"""Robustness figures (DESIGN 8): the reliability and security suites at full counts.
+"""Robustness figures (SECURITY.md): the reliability and security suites at full counts.
 
     .venv/bin/python bench/robustness.py            # full counts (XCONN_STRESS_SCALE=1)
     .venv/bin/python bench/robustness.py --scale 5  # a longer soak: 5,000 hostile requests, 2,500 saves...

@@ -1,4 +1,4 @@
-"""The loopback redirect server under attack (DESIGN 4, 8): while a real authorization waits,
+"""The loopback redirect server under attack (SECURITY.md, "Authorization"): while a real authorization waits,
 >= 1,000 hostile requests over raw sockets; none accepted, no crash, still responsive, loopback
 only, and the genuine callback afterwards completes the flow. XCONN_STRESS_SCALE lowers counts."""
 

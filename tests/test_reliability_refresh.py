@@ -1,4 +1,4 @@
-"""Refresh under contention (DESIGN 5, 8): 20 processes ask for a token of the same connection at
+"""Refresh under contention (docs/ARCHITECTURE.md, "A token hand-out"): 20 processes ask for a token of the same connection at
 the same moment with an expired access token, against a strict stand-in (no grace: a reused
 refresh token is invalid_grant). One refresh at Xero, every process gets a valid token, the keyring
 holds the newest refresh token. And a process killed right after Xero answered a refresh (before it

@@ -1,4 +1,4 @@
-"""Crash-safe registry (DESIGN 2, 8): kill -9 a writer process at random moments during >= 500
+"""Crash-safe registry (SECURITY.md, "The registry"): kill -9 a writer process at random moments during >= 500
 saves; after every kill the registry parses and holds everything reported committed. Concurrent
 writers in separate processes lose no update. XCONN_STRESS_SCALE lowers the counts."""
 
