@@ -706,7 +706,7 @@ def test_dialogs_share_the_window_class(xserver):
             if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) in \
                     ("CTkToplevel", "Toplevel"):
                 pytest.fail(f"{path.name}:{node.lineno} makes a Toplevel directly; use dialogs.Modal")
-    code = f"""
+    code = """
 import os, customtkinter as ctk
 from xconn_app.ui.dialogs import Modal
 root = ctk.CTk(className="xconn")

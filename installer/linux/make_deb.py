@@ -27,7 +27,6 @@ import io
 import os
 import re
 import shutil
-import stat
 import subprocess
 import sys
 from pathlib import Path
