@@ -89,12 +89,21 @@ def _subcommands(parser: argparse.ArgumentParser):
 
 
 def _exit_codes() -> list[tuple[str, str]]:
+    """From the cli module's docstring ("Exit codes ...: 0 ok, 1 error, ..."); every value of
+    core.errors.ExitCode is listed, with its name when the docstring does not say it."""
     import xconn_app.cli as cli
 
-    found = re.search(r"Exit codes:\s*(.+?)(?:\.\s*$|\n\n)", cli.__doc__ or "", re.S | re.M)
-    text = re.sub(r"\s+", " ", found.group(1)) if found else \
-        "0 ok, 1 error, 2 bad usage or input, 3 needs (re-)authorization, 4 timed out or cancelled"
-    return [(m.group(1), m.group(2).strip()) for m in re.finditer(r"(\d+)\s+([^,]+)", text)]
+    found = re.search(r"Exit codes[^:]*:\s*(.+?)\.(?:\s|$)", cli.__doc__ or "", re.S)
+    text = re.sub(r"\s+", " ", found.group(1)) if found else ""
+    codes = {m.group(1): m.group(2).strip() for m in re.finditer(r"(\d+)\s+([^,]+)", text)}
+    try:
+        from xconn_app.core.errors import ExitCode
+
+        for member in ExitCode:
+            codes.setdefault(str(int(member)), member.name.replace("_", " ").lower())
+    except ImportError:
+        pass
+    return sorted(codes.items(), key=lambda kv: int(kv[0]))
 
 
 def render(name: str, version: str, date: str) -> str:
