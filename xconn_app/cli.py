@@ -33,9 +33,9 @@ def _json(data) -> None:
 def _table(rows: list[list[str]], header: list[str]) -> None:
     rows = [[visible(c, 80) for c in r] for r in rows]
     widths = [max(len(str(r[i])) for r in [*rows, header]) for i in range(len(header))]
-    _out("  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip())
+    _out("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip())
     for r in rows:
-        _out("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip())
+        _out("  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
 
 
 def _service(args, *, housekeeping: bool = True, tolerant: bool = False):
@@ -61,10 +61,18 @@ def _q(name: str) -> str:
 def _conn_json(row) -> dict:
     c = row.connection
     return {
-        "id": c.id, "name": c.name, "client_id": c.client_id, "redirect_url": c.redirect_url, "scopes": c.scopes,
-        "tenant_id": c.tenant_id, "tenant_name": c.tenant_name, "tenant_type": c.tenant_type,
+        "id": c.id,
+        "name": c.name,
+        "client_id": c.client_id,
+        "redirect_url": c.redirect_url,
+        "scopes": c.scopes,
+        "tenant_id": c.tenant_id,
+        "tenant_name": c.tenant_name,
+        "tenant_type": c.tenant_type,
         "xero_connection_id": row.grant.xero_connection_id if row.grant else "",
-        "status": row.status.value, "status_text": row.status_text, "profiles": row.profiles,
+        "status": row.status.value,
+        "status_text": row.status_text,
+        "profiles": row.profiles,
     }
 
 
@@ -78,15 +86,20 @@ def cmd_add(args):
 def cmd_edit(args):
     svc = _service(args)
     before = svc.get(args.connection)
-    conn = svc.edit(args.connection, name=args.name, client_id=args.client_id,
-                    redirect_url=args.redirect_url, scopes=args.scopes)
+    conn = svc.edit(
+        args.connection, name=args.name, client_id=args.client_id, redirect_url=args.redirect_url, scopes=args.scopes
+    )
     _err(f"Saved connection '{visible(conn.name)}'.")
     if before.client_id != conn.client_id:
-        _err(f"The Client ID changed, so its tokens were removed from your password store and everyone must "
-             f"authorize it again. Next: xconn authorize {_q(conn.name)}")
+        _err(
+            f"The Client ID changed, so its tokens were removed from your password store and everyone must "
+            f"authorize it again. Next: xconn authorize {_q(conn.name)}"
+        )
     elif before.fingerprint != conn.fingerprint:
-        _err(f"Its Client ID, redirect URL or scopes changed, so everyone must authorize it again. "
-             f"Next: xconn authorize {_q(conn.name)}")
+        _err(
+            f"Its Client ID, redirect URL or scopes changed, so everyone must authorize it again. "
+            f"Next: xconn authorize {_q(conn.name)}"
+        )
 
 
 def _confirm(question: str, yes: bool) -> bool:
@@ -104,12 +117,20 @@ def cmd_delete(args):
     if not _confirm(f"Delete connection '{conn.name}'?", args.yes):
         _err("Nothing was deleted.")
         return ExitCode.OK
-    moved = svc.delete(conn.id, switch_to=args.switch_to, force=args.force,
-                       disconnect=args.disconnect or args.disconnect_anyway, disconnect_anyway=args.disconnect_anyway)
+    moved = svc.delete(
+        conn.id,
+        switch_to=args.switch_to,
+        force=args.force,
+        disconnect=args.disconnect or args.disconnect_anyway,
+        disconnect_anyway=args.disconnect_anyway,
+    )
     _err(f"Deleted connection '{visible(conn.name)}'.")
     if moved:
-        _err(("Switched to " + visible(args.switch_to) if args.switch_to else "Left without a connection") + ": "
-             + visible(", ".join(moved)))
+        _err(
+            ("Switched to " + visible(args.switch_to) if args.switch_to else "Left without a connection")
+            + ": "
+            + visible(", ".join(moved))
+        )
     return None
 
 
@@ -117,8 +138,10 @@ def cmd_revoke(args):
     svc = _service(args)
     conn = svc.get(args.connection)
     others = [c.name for c in svc.connections() if c.id != conn.id and c.client_id == conn.client_id]
-    warning = (f"Revoke this Xero app's access for the Xero user signed in with '{conn.name}'? Every connection "
-               "using this app with that Xero login stops working, here and on other computers")
+    warning = (
+        f"Revoke this Xero app's access for the Xero user signed in with '{conn.name}'? Every connection "
+        "using this app with that Xero login stops working, here and on other computers"
+    )
     if others:
         warning += f" (on this computer: {', '.join(others)})"
     if not _confirm(warning + ".", args.yes):
@@ -140,8 +163,13 @@ def cmd_list(args):
     from .core.model import current_user
 
     _err(f"Status for {current_user()}:")
-    _table([[r.connection.name, r.connection.tenant_name or "-", r.status_text, r.connection.client_id,
-             str(r.profiles)] for r in rows], ["NAME", "TENANT", "STATUS", "CLIENT ID", "PROFILES"])
+    _table(
+        [
+            [r.connection.name, r.connection.tenant_name or "-", r.status_text, r.connection.client_id, str(r.profiles)]
+            for r in rows
+        ],
+        ["NAME", "TENANT", "STATUS", "CLIENT ID", "PROFILES"],
+    )
     return None
 
 
@@ -167,31 +195,42 @@ def _pick_tenant(svc, outcome, wanted):
         return svc.choose_tenant(conn.id, wanted, tenants)
     if conn.tenant_id:
         if not outcome.reaches_saved_tenant:
-            _err(f"This sign-in cannot reach {visible(conn.tenant_name)}: tick it on Xero's page when you authorize "
-                 "again, or ask a list administrator to pick another organisation.")
+            _err(
+                f"This sign-in cannot reach {visible(conn.tenant_name)}: tick it on Xero's page when you authorize "
+                "again, or ask a list administrator to pick another organisation."
+            )
         return conn
     if not tenants:
-        raise XconnError("Authorized, but this Xero login has no organisation connected to the app.",
-                         "Authorize again and tick an organisation on Xero's page.")
+        raise XconnError(
+            "Authorized, but this Xero login has no organisation connected to the app.",
+            "Authorize again and tick an organisation on Xero's page.",
+        )
     if len(outcome.this_signin) == 1 or len(tenants) == 1:
         chosen = outcome.this_signin[0] if len(outcome.this_signin) == 1 else tenants[0]
         if not svc.may_change:
-            _err(f"Connected to {visible(chosen.tenant_name)}; a list administrator must choose it for this "
-                 "connection.")
+            _err(
+                f"Connected to {visible(chosen.tenant_name)}; a list administrator must choose it for this connection."
+            )
             return conn
         _err(f"Chose {visible(chosen.tenant_name)}, the organisation connected in this sign-in.")
         return svc.choose_tenant(conn.id, chosen, tenants)
     listed = outcome.this_signin or tenants
-    _err("Organisations connected in this sign-in:" if outcome.this_signin else
-         "This authorization reaches several organisations:")
+    _err(
+        "Organisations connected in this sign-in:"
+        if outcome.this_signin
+        else "This authorization reaches several organisations:"
+    )
     for n, t in enumerate(listed, 1):
         _err(f"  {n}. {visible(t.tenant_name)}  ({visible(t.tenant_type)}, {visible(t.tenant_id)})")
     if not svc.may_change:
-        raise InvalidInput("Several organisations and none is chosen for this connection.",
-                           "Ask a list administrator to choose one.")
+        raise InvalidInput(
+            "Several organisations and none is chosen for this connection.", "Ask a list administrator to choose one."
+        )
     if not sys.stdin or not sys.stdin.isatty():
-        raise InvalidInput("Several organisations and none was named.",
-                           f"Run: xconn tenant {_q(conn.name)} NAME, or pick one in the window.")
+        raise InvalidInput(
+            "Several organisations and none was named.",
+            f"Run: xconn tenant {_q(conn.name)} NAME, or pick one in the window.",
+        )
     while True:
         answer = input("Which one? Type its number: ").strip()
         if answer.isdigit() and 1 <= int(answer) <= len(listed):
@@ -210,12 +249,17 @@ def cmd_authorize(args):
     with svc.begin_authorization(conn.id) as pending:
         if args.no_browser:
             _out(pending.url)
-            _err(f"Open the address above in a browser, log in to Xero and press 'Allow access'. "
-                 f"Waiting up to {int(args.timeout)} seconds...")
+            _err(
+                f"Open the address above in a browser, log in to Xero and press 'Allow access'. "
+                f"Waiting up to {int(args.timeout)} seconds..."
+            )
         else:
             opened = pending.open_browser()
-            _err(("Your browser was opened on Xero's page." if opened else "Could not open a browser.")
-                 + " If it did not appear, open this address yourself:\n" + pending.url)
+            _err(
+                ("Your browser was opened on Xero's page." if opened else "Could not open a browser.")
+                + " If it did not appear, open this address yourself:\n"
+                + pending.url
+            )
             _err(f"Press 'Allow access' on Xero's page. Waiting up to {int(args.timeout)} seconds...")
         outcome = pending.wait(args.timeout)
     return _authorized(svc, outcome, args)
@@ -231,8 +275,10 @@ def _authorized(svc, outcome, args):
 def _authorize_paste(svc, conn, args):
     with svc.begin_authorization(conn.id) as pending:
         _out(pending.url)
-        _err("Open the address above in a browser, press 'Allow access', then copy the address the browser "
-             "ends on (it starts with " + visible(conn.redirect_url) + "?code=) and paste it here:")
+        _err(
+            "Open the address above in a browser, press 'Allow access', then copy the address the browser "
+            "ends on (it starts with " + visible(conn.redirect_url) + "?code=) and paste it here:"
+        )
         address = sys.stdin.readline(9000) if sys.stdin else ""
         if not address.strip():
             raise InvalidInput("No address was pasted.", "Run the command again and paste the address.")
@@ -249,8 +295,13 @@ def cmd_tenants(args):
     if not tenants:
         _err("This connection reaches no organisation. Authorize again and tick one on Xero's page.")
         return None
-    _table([[("* " if t.tenant_id == conn.tenant_id else "  ") + t.tenant_name, t.tenant_type, t.tenant_id]
-            for t in tenants], ["  ORGANISATION", "TYPE", "TENANT ID"])
+    _table(
+        [
+            [("* " if t.tenant_id == conn.tenant_id else "  ") + t.tenant_name, t.tenant_type, t.tenant_id]
+            for t in tenants
+        ],
+        ["  ORGANISATION", "TYPE", "TENANT ID"],
+    )
     return None
 
 
@@ -261,7 +312,7 @@ def cmd_tenant(args):
 
 def cmd_token(args):
     if not args.connection and not args.profile:
-        raise InvalidInput("Name a connection or a profile.", "For example: xconn token \"Head office\"")
+        raise InvalidInput("Name a connection or a profile.", 'For example: xconn token "Head office"')
     token = _service(args, housekeeping=False).access_token(connection=args.connection, profile=args.profile)
     print(token, flush=True)
 
@@ -271,8 +322,19 @@ def cmd_check(args):
     names = [c.id for c in svc.connections()] if args.all or not args.connection else [args.connection]
     results = [svc.check(n) for n in names]
     if args.json:
-        _json([{"name": r.connection.name, "ok": r.ok, "status": r.status.value, "message": r.message,
-                "next_step": r.next_step, "limits": r.limits} for r in results])
+        _json(
+            [
+                {
+                    "name": r.connection.name,
+                    "ok": r.ok,
+                    "status": r.status.value,
+                    "message": r.message,
+                    "next_step": r.next_step,
+                    "limits": r.limits,
+                }
+                for r in results
+            ]
+        )
     else:
         for r in results:
             mark = "OK " if r.ok else "!! "
@@ -300,8 +362,9 @@ def cmd_profile(args):
         data = svc.load()
         names = {c.id: c.name for c in data.connections}
         if args.json:
-            return _json([{"name": p.name, "id": p.id, "connection": names.get(p.connection_id, "")}
-                          for p in data.profiles])
+            return _json(
+                [{"name": p.name, "id": p.id, "connection": names.get(p.connection_id, "")} for p in data.profiles]
+            )
         if not data.profiles:
             _err("No capture profiles yet. Add one: xconn profile add NAME --connection CONNECTION")
             return None
@@ -323,20 +386,35 @@ def cmd_usage(args):
 def cmd_switch(args):
     result = _service(args).switch_profiles(args.source, args.target, args.profile or None)
     moved = result.moved
-    _err(f"Switched {len(moved)} profile{'' if len(moved) == 1 else 's'} to '{visible(result.target_name)}'"
-         + (": " + visible(", ".join(moved)) if moved else "."))
+    _err(
+        f"Switched {len(moved)} profile{'' if len(moved) == 1 else 's'} to '{visible(result.target_name)}'"
+        + (": " + visible(", ".join(moved)) if moved else ".")
+    )
     if moved and result.changes_organisation:
-        _err(f"They now send documents to {visible(result.target_org) or 'no organisation'} instead of "
-             f"{visible(result.source_org) or 'no organisation'}. To undo: xconn switch {_q(result.target_name)} "
-             f"{_q(result.source_name)} " + " ".join(f"--profile {_q(n)}" for n in moved[:20]))
+        _err(
+            f"They now send documents to {visible(result.target_org) or 'no organisation'} instead of "
+            f"{visible(result.source_org) or 'no organisation'}. To undo: xconn switch {_q(result.target_name)} "
+            f"{_q(result.source_name)} " + " ".join(f"--profile {_q(n)}" for n in moved[:20])
+        )
 
 
 def cmd_doctor(args):
     svc = _service(args, tolerant=True)
     checks = svc.doctor()
     if args.json:
-        _json([{"check": c.name, "result": c.mark.lower(), "ok": c.ok, "detail": c.detail, "fix": c.fix,
-                "action": c.action} for c in checks])
+        _json(
+            [
+                {
+                    "check": c.name,
+                    "result": c.mark.lower(),
+                    "ok": c.ok,
+                    "detail": c.detail,
+                    "fix": c.fix,
+                    "action": c.action,
+                }
+                for c in checks
+            ]
+        )
     else:
         _out(svc.doctor_report(checks))
     return ExitCode.OK if all(c.ok for c in checks) else ExitCode.ERROR
@@ -400,21 +478,32 @@ def cmd_import(args):
     policy = args.on_conflict
     if found and policy == "ask" and (not sys.stdin or not sys.stdin.isatty()):
         names = ", ".join(f"'{visible(c.name)}'" for c in found)
-        raise InvalidInput(f"These connections exist here with another Client ID: {names}.",
-                           "Choose with --on-conflict skip, rename or replace.")
+        raise InvalidInput(
+            f"These connections exist here with another Client ID: {names}.",
+            "Choose with --on-conflict skip, rename or replace.",
+        )
 
     def decide(conflict):
         if policy != "ask":
             return policy
-        _err(f"'{visible(conflict.name)}' exists here with Client ID {visible(conflict.existing_client_id)}; the file "
-             f"has {visible(conflict.incoming_client_id)}.")
-        answer = input("Keep this computer's (s), replace it (r), or import as a renamed copy (c)? [s] ").strip().lower()
+        _err(
+            f"'{visible(conflict.name)}' exists here with Client ID {visible(conflict.existing_client_id)}; the file "
+            f"has {visible(conflict.incoming_client_id)}."
+        )
+        answer = (
+            input("Keep this computer's (s), replace it (r), or import as a renamed copy (c)? [s] ").strip().lower()
+        )
         return {"r": "replace", "c": "rename"}.get(answer[:1], "skip")
 
     report = svc.import_definitions(args.file, decide)
-    for label, names in (("Added", report.added), ("Replaced", report.replaced), ("Added as", report.renamed),
-                         ("Kept this computer's", report.skipped), ("Already here", report.unchanged),
-                         ("Capture profiles added", report.profiles_added)):
+    for label, names in (
+        ("Added", report.added),
+        ("Replaced", report.replaced),
+        ("Added as", report.renamed),
+        ("Kept this computer's", report.skipped),
+        ("Already here", report.unchanged),
+        ("Capture profiles added", report.profiles_added),
+    ):
         if names:
             _err(f"{label}: {visible(', '.join(names))}")
     if report.added or report.replaced or report.renamed:
@@ -439,8 +528,15 @@ def cmd_whoami(args):
     from .core.model import current_user
 
     if args.json:
-        return _json({"user": current_user(), "list_administrator": role.admin, "reason": role.reason,
-                      "connection_list": str(svc.location.path), "scope": svc.location.scope})
+        return _json(
+            {
+                "user": current_user(),
+                "list_administrator": role.admin,
+                "reason": role.reason,
+                "connection_list": str(svc.location.path),
+                "scope": svc.location.scope,
+            }
+        )
     _out(f"{current_user()}: {role.reason}")
     if not role.admin:
         _out(role.how_to_become_admin())
@@ -459,8 +555,10 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     from pathlib import Path
 
-    p = _Parser(prog="xconn", description="Keeps Xero connections alive for capture profiles. "
-                "Without a command it opens the window.")
+    p = _Parser(
+        prog="xconn",
+        description="Keeps Xero connections alive for capture profiles. Without a command it opens the window.",
+    )
     p.add_argument("--version", action="version", version=f"xconn {__version__}")
     p.add_argument("--config-dir", metavar="DIR", help="folder of the connection list (default: the shared one)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -486,8 +584,11 @@ def build_parser() -> argparse.ArgumentParser:
     s = cmd("delete", cmd_delete, "delete a connection (list administrators)")
     s.add_argument("connection")
     s.add_argument("--disconnect", action="store_true", help="also disconnect the organisation at Xero")
-    s.add_argument("--disconnect-anyway", action="store_true",
-                   help="disconnect even though other connections here use the same app and organisation")
+    s.add_argument(
+        "--disconnect-anyway",
+        action="store_true",
+        help="disconnect even though other connections here use the same app and organisation",
+    )
     s.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     s.add_argument("--switch-to", metavar="CONNECTION", help="move its capture profiles to this connection")
     s.add_argument("--force", action="store_true", help="delete even if capture profiles use it")
@@ -509,8 +610,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--paste", action="store_true", help="paste the address the browser ended on (no loopback)")
     s.add_argument("--timeout", type=float, default=AUTHORIZE_TIMEOUT, metavar="S")
     s.add_argument("--tenant", metavar="ID_OR_NAME", help="the organisation to use (list administrators)")
-    s.add_argument("--no-check", action="store_true",
-                   help="do not ask Xero first whether it accepts the Client ID, redirect URL and scopes")
+    s.add_argument(
+        "--no-check",
+        action="store_true",
+        help="do not ask Xero first whether it accepts the Client ID, redirect URL and scopes",
+    )
 
     s = cmd("tenants", cmd_tenants, "organisations your authorization can reach")
     s.add_argument("connection")
@@ -579,8 +683,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("file")
     s.add_argument("--on-conflict", choices=["ask", "skip", "rename", "replace"], default="ask")
 
-    s = cmd("setup-machine", cmd_setup_machine,
-            "administrators: create or repair the shared connection list folder, its group and modes")
+    s = cmd(
+        "setup-machine",
+        cmd_setup_machine,
+        "administrators: create or repair the shared connection list folder, its group and modes",
+    )
     s.add_argument("--add-admin", metavar="USER", help="make this user a list administrator")
     s.add_argument("--migrate-from", metavar="DIR", type=Path, help=argparse.SUPPRESS)
 

@@ -142,10 +142,14 @@ class Role:
         if self.pending:
             return f"You were added to the group '{group}', but that takes effect only after you sign out and back in."
         if os.name == "nt":
-            return (f"Ask IT to add you to the local group '{group}' (or use Diagnose > Become a list "
-                    "administrator, which asks for an administrator's password).")
-        return (f"Ask IT to add you to the group '{group}': sudo xconn setup-machine --add-admin {me().name} "
-                "(or use Diagnose > Become a list administrator, which asks for an administrator's password).")
+            return (
+                f"Ask IT to add you to the local group '{group}' (or use Diagnose > Become a list "
+                "administrator, which asks for an administrator's password)."
+            )
+        return (
+            f"Ask IT to add you to the group '{group}': sudo xconn setup-machine --add-admin {me().name} "
+            "(or use Diagnose > Become a list administrator, which asks for an administrator's password)."
+        )
 
 
 def role() -> Role:
@@ -161,13 +165,20 @@ def role() -> Role:
         return Role(False, f"You can use the connections; only members of '{group}' can change the list.")
     gid = admin_gid()
     if gid is None:
-        return Role(False, f"You can use the connections; the group '{group}' of list administrators does not "
-                           "exist on this computer yet (xconn setup-machine creates it).")
+        return Role(
+            False,
+            f"You can use the connections; the group '{group}' of list administrators does not "
+            "exist on this computer yet (xconn setup-machine creates it).",
+        )
     if gid == os.getegid() or gid in os.getgroups():
         return Role(True, f"You are a member of the group '{group}', so you can change the connection list.")
     if is_admin_uid(os.geteuid()):
-        return Role(False, f"You were added to the group '{group}', but this sign-in does not have it yet: "
-                           "sign out and back in to change the list.", pending=True)
+        return Role(
+            False,
+            f"You were added to the group '{group}', but this sign-in does not have it yet: "
+            "sign out and back in to change the list.",
+            pending=True,
+        )
     return Role(False, f"You can use the connections; only members of the group '{group}' can change the list.")
 
 

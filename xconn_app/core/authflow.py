@@ -67,9 +67,16 @@ def _plural(n: int, noun: str) -> str:
 
 
 class AuthFlow:
-    def __init__(self, service, runner: Runner, on_change: Callable[[FlowView], None], *,
-                 timeout: float = AUTHORIZE_TIMEOUT, clock: Callable[[], float] = time.monotonic,
-                 check_first: bool = True):
+    def __init__(
+        self,
+        service,
+        runner: Runner,
+        on_change: Callable[[FlowView], None],
+        *,
+        timeout: float = AUTHORIZE_TIMEOUT,
+        clock: Callable[[], float] = time.monotonic,
+        check_first: bool = True,
+    ):
         self.service = service
         self.run = runner
         self.on_change = on_change
@@ -99,8 +106,12 @@ class AuthFlow:
         attempt = self._attempt
         with self._lock:
             self._refused = ""
-        keep = {"tenants": self.view.tenants, "suggested": self.view.suggested, "xero_user": self.view.xero_user,
-                "authorized": self.view.authorized}
+        keep = {
+            "tenants": self.view.tenants,
+            "suggested": self.view.suggested,
+            "xero_user": self.view.xero_user,
+            "authorized": self.view.authorized,
+        }
         self.view = FlowView(**keep)
         known = self.known_verdict(values)
         if known is not None and known.refused:
@@ -111,17 +122,24 @@ class AuthFlow:
             return
         self._set(phase=Phase.CHECKING, headline="Checking with Xero…", detail="", tone="busy")
         client, url, scopes = values["client_id"], values["redirect_url"], values["scopes"]
-        self.run(lambda: self.service.check_with_xero(client, url, scopes),
-                 lambda verdict: self._check_done(attempt, key, values, verdict),
-                 lambda exc: self._check_done(attempt, key, values, None))
+        self.run(
+            lambda: self.service.check_with_xero(client, url, scopes),
+            lambda verdict: self._check_done(attempt, key, values, verdict),
+            lambda exc: self._check_done(attempt, key, values, None),
+        )
 
     def _check_done(self, attempt: int, key, values: dict, verdict: CheckVerdict | None) -> None:
         if attempt != self._attempt or self.view.phase is Phase.CANCELLED:
             return
         if verdict is not None and verdict.verdict == REFUSED:
             error = InvalidInput(verdict.message, verdict.next_step)
-            self._set(phase=Phase.FAILED, headline="Xero refused this connection's settings.",
-                      detail=f"{verdict.message} {verdict.next_step}", tone="error", error=error)
+            self._set(
+                phase=Phase.FAILED,
+                headline="Xero refused this connection's settings.",
+                detail=f"{verdict.message} {verdict.next_step}",
+                tone="error",
+                error=error,
+            )
             return
         self._listen(attempt, key, values)
 
@@ -130,8 +148,11 @@ class AuthFlow:
         fields = {k: values[k] for k in ("name", "client_id", "redirect_url", "scopes") if k in values}
         if values.get("connection_id"):
             fields["connection_id"] = values["connection_id"]
-        self.run(lambda: self.service.begin_authorization(key, on_refused=self._note_refused, **fields),
-                 lambda pending: self._began(attempt, pending), lambda exc: self._failed(attempt, exc))
+        self.run(
+            lambda: self.service.begin_authorization(key, on_refused=self._note_refused, **fields),
+            lambda pending: self._began(attempt, pending),
+            lambda exc: self._failed(attempt, exc),
+        )
 
     def _note_refused(self, text: str) -> None:  # the listener's thread
         with self._lock:
@@ -143,17 +164,29 @@ class AuthFlow:
             return
         self.pending = pending
         self.deadline = self.clock() + self.timeout
-        self._set(phase=Phase.WAITING, url=pending.url, paste=True, tone="busy",
-                  headline=f"Waiting for Xero… {int(self.timeout)} s", seconds_left=int(self.timeout),
-                  detail="Allow access in the browser window that opened.")
-        self.run(lambda: pending.wait(self.timeout), lambda outcome: self._done(attempt, outcome),
-                 lambda exc: self._failed(attempt, exc))
+        self._set(
+            phase=Phase.WAITING,
+            url=pending.url,
+            paste=True,
+            tone="busy",
+            headline=f"Waiting for Xero… {int(self.timeout)} s",
+            seconds_left=int(self.timeout),
+            detail="Allow access in the browser window that opened.",
+        )
+        self.run(
+            lambda: pending.wait(self.timeout),
+            lambda outcome: self._done(attempt, outcome),
+            lambda exc: self._failed(attempt, exc),
+        )
         self.run(pending.open_browser, lambda ok: self._browser(attempt, ok), lambda exc: self._browser(attempt, False))
 
     def _browser(self, attempt: int, ok: bool) -> None:
         if attempt == self._attempt and not ok and self.view.phase is Phase.WAITING:
-            self._set(detail="No web browser could be opened: press Copy link, open it in a browser where you are "
-                             "logged in to Xero, then come back here.", tone="error")
+            self._set(
+                detail="No web browser could be opened: press Copy link, open it in a browser where you are "
+                "logged in to Xero, then come back here.",
+                tone="error",
+            )
 
     def tick(self) -> None:
         """Once a second while waiting: the countdown, and a refused stranger's request if any."""
@@ -174,8 +207,10 @@ class AuthFlow:
             detail = "But this Xero login has no organisation connected to the app: authorize again and tick one."
             tone = "error"
         elif not outcome.reaches_saved_tenant:
-            detail = (f"This sign-in cannot reach {outcome.connection.tenant_name}: authorize again and tick it on "
-                      "Xero's page, or ask a list administrator to pick another organisation.")
+            detail = (
+                f"This sign-in cannot reach {outcome.connection.tenant_name}: authorize again and tick it on "
+                "Xero's page, or ask a list administrator to pick another organisation."
+            )
             tone = "error"
         elif outcome.suggested is not None:
             detail = f"Organisation: {outcome.suggested.tenant_name}."
@@ -183,9 +218,21 @@ class AuthFlow:
         else:
             detail = f"{_plural(len(tenants), 'organisation')} can be used: choose one in the Tenant list."
             tone = "ok"
-        self._set(phase=Phase.CHOOSING, headline=f"✓ Connected to Xero{who}.", detail=detail, tone=tone,
-                  tenants=tenants, suggested=outcome.suggested, xero_user=outcome.xero_user, authorized=True,
-                  url="", paste=False, refused_note="", error=None, reaches_saved=outcome.reaches_saved_tenant)
+        self._set(
+            phase=Phase.CHOOSING,
+            headline=f"✓ Connected to Xero{who}.",
+            detail=detail,
+            tone=tone,
+            tenants=tenants,
+            suggested=outcome.suggested,
+            xero_user=outcome.xero_user,
+            authorized=True,
+            url="",
+            paste=False,
+            refused_note="",
+            error=None,
+            reaches_saved=outcome.reaches_saved_tenant,
+        )
 
     def _failed(self, attempt: int, exc: BaseException) -> None:
         if attempt != self._attempt:
@@ -194,20 +241,42 @@ class AuthFlow:
             return  # finished by a pasted address: _done has it
         if isinstance(exc, AuthorizationCancelled) or self.view.phase is Phase.CANCELLED:
             self._close_pending()
-            self._set(phase=Phase.CANCELLED, headline="Authorization cancelled.", detail="", tone="muted", url="",
-                      paste=False, seconds_left=0)
+            self._set(
+                phase=Phase.CANCELLED,
+                headline="Authorization cancelled.",
+                detail="",
+                tone="muted",
+                url="",
+                paste=False,
+                seconds_left=0,
+            )
             return
         error = exc if isinstance(exc, XconnError) else None
         if isinstance(exc, AuthorizationTimedOut):
             # Keep listening state for the paste: the address can still finish this sign-in.
-            self._set(phase=Phase.FAILED, headline=f"No answer from Xero within {int(self.timeout)} seconds.",
-                      detail=exc.next_step, tone="error", error=exc, paste=True, seconds_left=0)
+            self._set(
+                phase=Phase.FAILED,
+                headline=f"No answer from Xero within {int(self.timeout)} seconds.",
+                detail=exc.next_step,
+                tone="error",
+                error=exc,
+                paste=True,
+                seconds_left=0,
+            )
             return
         self._close_pending()
-        self._set(phase=Phase.FAILED, headline="Authorization did not complete.",
-                  detail=f"{error.message} {error.next_step}".strip() if error else
-                  "Something unexpected went wrong; the details are in the log.",
-                  tone="error", error=error, url="", paste=False, seconds_left=0)
+        self._set(
+            phase=Phase.FAILED,
+            headline="Authorization did not complete.",
+            detail=f"{error.message} {error.next_step}".strip()
+            if error
+            else "Something unexpected went wrong; the details are in the log.",
+            tone="error",
+            error=error,
+            url="",
+            paste=False,
+            seconds_left=0,
+        )
 
     # -- buttons ------------------------------------------------------------------------------------------
     def cancel(self) -> None:
@@ -230,9 +299,16 @@ class AuthFlow:
             if attempt != self._attempt:
                 return
             error = exc if isinstance(exc, XconnError) else None
-            self._set(phase=Phase.FAILED, headline="That address did not finish the sign-in.",
-                      detail=f"{error.message} {error.next_step}".strip() if error else "Something unexpected went "
-                      "wrong; the details are in the log.", tone="error", error=error, paste=True)
+            self._set(
+                phase=Phase.FAILED,
+                headline="That address did not finish the sign-in.",
+                detail=f"{error.message} {error.next_step}".strip()
+                if error
+                else "Something unexpected went wrong; the details are in the log.",
+                tone="error",
+                error=error,
+                paste=True,
+            )
 
         self.run(lambda: pending.complete_with_address(address), lambda o: self._done(attempt, o), failed)
 
@@ -244,8 +320,11 @@ class AuthFlow:
             if on_done:
                 on_done()
             return
-        self.run(lambda: self.service.discard_authorization(outcome), lambda _r: on_done and on_done(),
-                 lambda _e: on_done and on_done())
+        self.run(
+            lambda: self.service.discard_authorization(outcome),
+            lambda _r: on_done and on_done(),
+            lambda _e: on_done and on_done(),
+        )
 
     def saved(self) -> None:
         self.outcome = None
@@ -303,8 +382,11 @@ class XeroCheck:
             return
         self._running = key
         self.on_change("Checking with Xero…", "muted")
-        self.run(lambda: self.service.check_with_xero(*key[:2], list(key[2])), lambda v: self._done(key, v),
-                 lambda exc: self._done(key, None))
+        self.run(
+            lambda: self.service.check_with_xero(*key[:2], list(key[2])),
+            lambda v: self._done(key, v),
+            lambda exc: self._done(key, None),
+        )
 
     def _done(self, key: tuple, verdict: CheckVerdict | None) -> None:
         self._running = None
@@ -335,22 +417,29 @@ class SaveRule:
     reason: str = ""  # why it is disabled, or what a draft means
 
 
-def save_rule(*, may_change: bool, fields_valid: bool, view: FlowView, tenant_chosen: bool,
-              already_authorized: bool, has_saved_tenant: bool) -> SaveRule:
+def save_rule(
+    *,
+    may_change: bool,
+    fields_valid: bool,
+    view: FlowView,
+    tenant_chosen: bool,
+    already_authorized: bool,
+    has_saved_tenant: bool,
+) -> SaveRule:
     """Issue 11's Save rules. already_authorized: this user had a working grant before the dialog."""
     if view.busy:
         return SaveRule(False, "Save" if may_change else "Done", "Wait for the authorization to finish.")
     if not may_change:
-        return SaveRule(True, "Done", "Your own authorization is kept; only list administrators change the "
-                                      "definition.")
+        return SaveRule(True, "Done", "Your own authorization is kept; only list administrators change the definition.")
     if not fields_valid:
         return SaveRule(False, "Save", "Correct the fields marked in red first.")
     if view.authorized or already_authorized:
         if not (tenant_chosen or has_saved_tenant):
             return SaveRule(False, "Save", "Choose the organisation in the Tenant list first.")
         return SaveRule(True, "Save")
-    return SaveRule(True, "Save as draft", "Not authorized yet: it is saved as a draft that no one can use until "
-                                           "it is authorized.")
+    return SaveRule(
+        True, "Save as draft", "Not authorized yet: it is saved as a draft that no one can use until it is authorized."
+    )
 
 
 def next_step(view: FlowView, rule: SaveRule) -> str | None:
@@ -360,4 +449,3 @@ def next_step(view: FlowView, rule: SaveRule) -> str | None:
     if view.phase is Phase.CHOOSING or view.authorized:
         return "save" if rule.enabled and rule.label != "Save as draft" else None
     return "authorize"
-

@@ -62,8 +62,12 @@ class AuthorizationOutcome:
 class PendingAuthorization:
     """Listening on the redirect URL until Xero sends the browser back (or cancel / time-out)."""
 
-    def __init__(self, request: AuthorizationRequest, finish: Callable[[str], AuthorizationOutcome],
-                 on_refused: Callable[[str], None] | None = None):
+    def __init__(
+        self,
+        request: AuthorizationRequest,
+        finish: Callable[[str], AuthorizationOutcome],
+        on_refused: Callable[[str], None] | None = None,
+    ):
         self.request = request
         self._finish_code = finish
         self.receiver = LoopbackReceiver(request.redirect_url, request.state, on_refused=on_refused).start()
@@ -91,7 +95,7 @@ class PendingAuthorization:
 
         try:
             return bool(webbrowser.open(self.url, new=1, autoraise=True))
-        except Exception:  # noqa: BLE001 - any failure means: show the link instead
+        except Exception:
             log.info("no browser could be opened", exc_info=True)
             return False
 
@@ -146,9 +150,15 @@ class PendingAuthorization:
 class Authorizer:
     """Starts authorizations and stores what they bring: tokens (keyring) and this user's grant."""
 
-    def __init__(self, endpoints: Callable[[], Endpoints], xero: Callable[[], XeroClient], broker: TokenBroker,
-                 grants: GrantStore, on_event: Callable[[str, Connection, str], None],
-                 on_grants_changed: Callable[[], None]):
+    def __init__(
+        self,
+        endpoints: Callable[[], Endpoints],
+        xero: Callable[[], XeroClient],
+        broker: TokenBroker,
+        grants: GrantStore,
+        on_event: Callable[[str, Connection, str], None],
+        on_grants_changed: Callable[[], None],
+    ):
         self._endpoints = endpoints
         self._xero = xero
         self.broker = broker
@@ -172,21 +182,37 @@ class Authorizer:
         previous_tokens = self.broker.store.load(draft.id)
         self.broker.save(draft.id, tokens)  # the keyring first: the grant must never be lost
         at = now()
-        outcome = AuthorizationOutcome(draft, tenants, [t for t in tenants if event and t.auth_event_id == event],
-                                       xero_user(tokens), tokens.scope, previous_tokens=previous_tokens)
+        outcome = AuthorizationOutcome(
+            draft,
+            tenants,
+            [t for t in tenants if event and t.auth_event_id == event],
+            xero_user(tokens),
+            tokens.scope,
+            previous_tokens=previous_tokens,
+        )
         chosen = [t for t in tenants if draft.tenant_id and t.tenant_id == draft.tenant_id]
-        grant = Grant(connection_id=draft.id, authorized_at=at, authorized_host=current_host(), last_refresh=at,
-                      fingerprint=draft.fingerprint, granted_scopes=tokens.scope, auth_event_id=event,
-                      xero_user=outcome.xero_user, reaches_tenant=outcome.reaches_saved_tenant,
-                      xero_connection_id=chosen[0].connection_id if chosen else "")
+        grant = Grant(
+            connection_id=draft.id,
+            authorized_at=at,
+            authorized_host=current_host(),
+            last_refresh=at,
+            fingerprint=draft.fingerprint,
+            granted_scopes=tokens.scope,
+            auth_event_id=event,
+            xero_user=outcome.xero_user,
+            reaches_tenant=outcome.reaches_saved_tenant,
+            xero_connection_id=chosen[0].connection_id if chosen else "",
+        )
         with self.grants.edit() as grants:
             outcome.previous_grant = grants.get(draft.id)
             reauthorized = outcome.previous_grant is not None
             grants[draft.id] = grant
         self._on_grants_changed()
-        self._on_event("re-authorized" if reauthorized else "authorized", draft,
-                       f"{len(tenants)} organisation(s) available" + (f" as {outcome.xero_user}" if outcome.xero_user
-                                                                      else ""))
+        self._on_event(
+            "re-authorized" if reauthorized else "authorized",
+            draft,
+            f"{len(tenants)} organisation(s) available" + (f" as {outcome.xero_user}" if outcome.xero_user else ""),
+        )
         return outcome
 
     def discard(self, outcome: AuthorizationOutcome) -> None:

@@ -43,8 +43,10 @@ class Definitions:
         for c in data.connections:
             if c.name.casefold() == folded:
                 return c
-        raise NotFound(f"There is no connection called '{visible(key, 100)}'.",
-                       "Check the name in the Connections list (command line: xconn list).")
+        raise NotFound(
+            f"There is no connection called '{visible(key, 100)}'.",
+            "Check the name in the Connections list (command line: xconn list).",
+        )
 
     @staticmethod
     def find_profile(data: RegistryData, key: str) -> Profile:
@@ -52,16 +54,19 @@ class Definitions:
         for p in data.profiles:
             if p.id == key or p.name.casefold() == folded:
                 return p
-        raise NotFound(f"There is no capture profile called '{visible(key, 100)}'.",
-                       "Check the name on the Profiles tab (command line: xconn profile list).")
+        raise NotFound(
+            f"There is no capture profile called '{visible(key, 100)}'.",
+            "Check the name on the Profiles tab (command line: xconn profile list).",
+        )
 
     @staticmethod
     def check_unique(data: RegistryData, name: str, own_id: str | None = None) -> None:
         folded = name.casefold()
         for c in data.connections:
             if c.id != own_id and c.name.casefold() == folded:
-                raise DuplicateName(f"A connection called '{visible(c.name)}' already exists.",
-                                    "Choose another display name.")
+                raise DuplicateName(
+                    f"A connection called '{visible(c.name)}' already exists.", "Choose another display name."
+                )
 
     # -- who may change it --------------------------------------------------------------------------
     def role(self) -> Role:

@@ -25,8 +25,11 @@ def _limits_text(limits: dict) -> str:
     if not limits:
         return "none seen yet"
     parts = []
-    for header, label in (("X-MinLimit-Remaining", "this minute"), ("X-DayLimit-Remaining", "today"),
-                          ("X-AppMinLimit-Remaining", "this minute for the app")):
+    for header, label in (
+        ("X-MinLimit-Remaining", "this minute"),
+        ("X-DayLimit-Remaining", "today"),
+        ("X-AppMinLimit-Remaining", "this minute for the app"),
+    ):
         if header in limits:
             parts.append(f"{limits[header]} calls left {label}")
     seen = iso(limits.get("seen_at"))
@@ -47,7 +50,9 @@ def describe(service, conn: Connection, data: RegistryData) -> Details:
     tokens = None
     token_problem = ""
     if grant:
-        by = f"you ({current_user()})" + (f", signed in to Xero as {visible(grant.xero_user)}" if grant.xero_user else "")
+        by = f"you ({current_user()})" + (
+            f", signed in to Xero as {visible(grant.xero_user)}" if grant.xero_user else ""
+        )
         d.facts.append(("Authorized by", f"{by}, {iso(grant.authorized_at)}"))
         d.facts.append(("Keeps working if unused until", iso(grant.last_used + REFRESH_TOKEN_LIFETIME_DAYS * 86400)))
         if grant.needs_reauthorization and grant.reason:
@@ -61,8 +66,13 @@ def describe(service, conn: Connection, data: RegistryData) -> Details:
         d.facts.append(("Other users of this computer", "; ".join(f"{visible(u)}: {t}" for u, t in others)))
     elif service.location.machine:
         d.facts.append(("Other users of this computer", "none has authorized it"))
-    d.facts.append(("Note", "An authorization belongs to the OS user who made it: re-authorize while signed in "
-                            "as the account that runs capture."))
+    d.facts.append(
+        (
+            "Note",
+            "An authorization belongs to the OS user who made it: re-authorize while signed in "
+            "as the account that runs capture.",
+        )
+    )
 
     if token_problem:
         access = token_problem
@@ -84,14 +94,24 @@ def describe(service, conn: Connection, data: RegistryData) -> Details:
         ("Last token renewal", iso(grant.last_used) if grant else "-"),
         ("Access token valid until", access),
         ("Xero rate limits", _limits_text(grant.limits if grant else {})),
-        ("Definition changed", f"{iso(conn.definition_changed_at)} by {visible(conn.definition_changed_by) or '?'}"
-         if conn.definition_changed_at else "-"),
+        (
+            "Definition changed",
+            f"{iso(conn.definition_changed_at)} by {visible(conn.definition_changed_by) or '?'}"
+            if conn.definition_changed_at
+            else "-",
+        ),
         ("Connection list", f"{visible(service.registry.path)} ({service.location.scope})"),
     ]
     d.data = {
-        "id": conn.id, "name": conn.name, "status": status.value, "status_text": text,
-        "organisation": conn.tenant_name, "tenant_id": conn.tenant_id, "tenant_type": conn.tenant_type,
-        "client_id": conn.client_id, "redirect_url": conn.redirect_url,
+        "id": conn.id,
+        "name": conn.name,
+        "status": status.value,
+        "status_text": text,
+        "organisation": conn.tenant_name,
+        "tenant_id": conn.tenant_id,
+        "tenant_type": conn.tenant_type,
+        "client_id": conn.client_id,
+        "redirect_url": conn.redirect_url,
         "scopes_requested": list(conn.scopes),
         "scopes_granted": grant.granted_scopes.split() if grant and grant.granted_scopes else [],
         "limits": dict(grant.limits) if grant else {},

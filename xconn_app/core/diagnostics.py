@@ -39,11 +39,13 @@ def run_check(name: str, func: Callable[[], DoctorCheck]) -> DoctorCheck:
         return func()
     except XconnError as exc:
         return DoctorCheck(name, False, exc.message, exc.next_step)
-    except Exception as exc:  # noqa: BLE001 - a diagnosis must never crash
+    except Exception as exc:
         import logging
 
         logging.getLogger("xconn.doctor").exception("check %s failed", name)
-        return DoctorCheck(name, False, f"The check could not run ({type(exc).__name__}).", "Send this report to support.")
+        return DoctorCheck(
+            name, False, f"The check could not run ({type(exc).__name__}).", "Send this report to support."
+        )
 
 
 class Diagnostics:
@@ -52,8 +54,11 @@ class Diagnostics:
 
     def run(self) -> list[DoctorCheck]:
         s = self.service
-        checks = [run_check("Your role", self.role), run_check("Password store", self.keyring),
-                  run_check("Connection list folder", self.folder)]
+        checks = [
+            run_check("Your role", self.role),
+            run_check("Password store", self.keyring),
+            run_check("Connection list folder", self.folder),
+        ]
         try:
             connections = s.definitions.load().connections
             checks.append(DoctorCheck("Connection list", True, f"{len(connections)} connection(s) can be read."))
@@ -66,8 +71,11 @@ class Diagnostics:
         checks.append(run_check("Xero API", self.api))
         grants = s.grants.all()
         for conn in connections:
-            checks.append(run_check(f"Connection '{visible(conn.name)}'",
-                                    lambda conn=conn: self.connection(conn, grants.get(conn.id))))
+            checks.append(
+                run_check(
+                    f"Connection '{visible(conn.name)}'", lambda conn=conn: self.connection(conn, grants.get(conn.id))
+                )
+            )
         checks.append(run_check("Daily keep-alive", self.keepalive))
         return checks
 
@@ -76,8 +84,14 @@ class Diagnostics:
         role = self.service.role
         if role.admin:
             return DoctorCheck("Your role", True, f"{current_user()}: list administrator. {role.reason}")
-        return DoctorCheck("Your role", True, f"{current_user()}: can use connections. {role.reason}",
-                           role.how_to_become_admin(), warning=role.pending, action=ACTION_BECOME_ADMIN)
+        return DoctorCheck(
+            "Your role",
+            True,
+            f"{current_user()}: can use connections. {role.reason}",
+            role.how_to_become_admin(),
+            warning=role.pending,
+            action=ACTION_BECOME_ADMIN,
+        )
 
     def keyring(self) -> DoctorCheck:
         store = self.service.store
@@ -88,9 +102,14 @@ class Diagnostics:
         loc = self.service.location
         name = "Connection list folder"
         if loc.kind == "per-user":
-            return DoctorCheck(name, True, f"{visible(loc.path)} is this user's own list: {visible(loc.reason)}.",
-                               "An administrator creates the shared list: xconn setup-machine (the installer runs it).",
-                               warning=True, action=ACTION_SETUP_MACHINE)
+            return DoctorCheck(
+                name,
+                True,
+                f"{visible(loc.path)} is this user's own list: {visible(loc.reason)}.",
+                "An administrator creates the shared list: xconn setup-machine (the installer runs it).",
+                warning=True,
+                action=ACTION_SETUP_MACHINE,
+            )
         try:
             loc.folder().check()
         except FileNotFoundError:
@@ -103,9 +122,13 @@ class Diagnostics:
                 loc.status_folder().check()
             except (XconnError, OSError) as exc:
                 msg = exc.message if isinstance(exc, XconnError) else str(exc)
-                return DoctorCheck(name, False, f"{detail}; its status folder is not right: {msg}",
-                                   "Run 'xconn setup-machine' as an administrator to repair it.",
-                                   action=ACTION_SETUP_MACHINE)
+                return DoctorCheck(
+                    name,
+                    False,
+                    f"{detail}; its status folder is not right: {msg}",
+                    "Run 'xconn setup-machine' as an administrator to repair it.",
+                    action=ACTION_SETUP_MACHINE,
+                )
         return DoctorCheck(name, True, f"{detail}: owners and modes are right.")
 
     @staticmethod
@@ -123,14 +146,22 @@ class Diagnostics:
 
         doc, date = self.service.xero.discovery()
         if not isinstance(doc, dict) or "token_endpoint" not in doc:
-            return DoctorCheck("Xero sign-in service", False, "Xero's sign-in settings could not be read.",
-                               "Check for a proxy or firewall rewriting https://identity.xero.com.")
+            return DoctorCheck(
+                "Xero sign-in service",
+                False,
+                "Xero's sign-in settings could not be read.",
+                "Check for a proxy or firewall rewriting https://identity.xero.com.",
+            )
         if date:
             skew = time.time() - parsedate_to_datetime(date).timestamp()
-            checks.append(DoctorCheck(
-                "Clock", abs(skew) < 60,
-                f"This computer's clock is {abs(skew):.0f} s {'ahead of' if skew > 0 else 'behind'} Xero's.",
-                "" if abs(skew) < 60 else "Set the clock to synchronise automatically (Date & time settings)."))
+            checks.append(
+                DoctorCheck(
+                    "Clock",
+                    abs(skew) < 60,
+                    f"This computer's clock is {abs(skew):.0f} s {'ahead of' if skew > 0 else 'behind'} Xero's.",
+                    "" if abs(skew) < 60 else "Set the clock to synchronise automatically (Date & time settings).",
+                )
+            )
         return DoctorCheck("Xero sign-in service", True, f"Reachable ({self.service.endpoints.identity}).")
 
     def api(self) -> DoctorCheck:
@@ -138,12 +169,19 @@ class Diagnostics:
         try:
             resp = s.xero.send("GET", s.endpoints.connections, "checking the Xero API", check=False)
         except XconnError:
-            return DoctorCheck("Xero API", False, f"{s.endpoints.api} cannot be reached.",
-                               "Check the internet connection, proxy and firewall for api.xero.com.")
+            return DoctorCheck(
+                "Xero API",
+                False,
+                f"{s.endpoints.api} cannot be reached.",
+                "Check the internet connection, proxy and firewall for api.xero.com.",
+            )
         ok = resp.status_code in (200, 401, 403)
-        return DoctorCheck("Xero API", ok, f"Reachable ({s.endpoints.api})." if ok else
-                           f"{s.endpoints.api} answered with error {resp.status_code}.",
-                           "" if ok else "Try again later; see status.xero.com.")
+        return DoctorCheck(
+            "Xero API",
+            ok,
+            f"Reachable ({s.endpoints.api})." if ok else f"{s.endpoints.api} answered with error {resp.status_code}.",
+            "" if ok else "Try again later; see status.xero.com.",
+        )
 
     def connection(self, conn: Connection, grant) -> DoctorCheck:
         from .model import status_of
@@ -155,14 +193,27 @@ class Diagnostics:
         if status in (Status.NEEDS_REAUTHORIZATION, Status.CANT_REACH):
             return DoctorCheck(name, False, f"{text}.", "Select it and press Re-authorize.")
         if status is Status.NO_ORGANISATION:
-            return DoctorCheck(name, False, "No organisation is chosen for it.",
-                               "A list administrator edits it and picks one in the Tenant list.")
+            return DoctorCheck(
+                name,
+                False,
+                "No organisation is chosen for it.",
+                "A list administrator edits it and picks one in the Tenant list.",
+            )
         if self.service.store.load(conn.id) is None:
-            return DoctorCheck(name, False, "Its tokens are missing from this user's password store.",
-                               "Select it and press Re-authorize.")
+            return DoctorCheck(
+                name,
+                False,
+                "Its tokens are missing from this user's password store.",
+                "Select it and press Re-authorize.",
+            )
         if status is Status.EXPIRES_SOON:
-            return DoctorCheck(name, True, f"{text}: its refresh token has not been used for a while.",
-                               "Press Check all, or turn on the daily keep-alive.", warning=True)
+            return DoctorCheck(
+                name,
+                True,
+                f"{text}: its refresh token has not been used for a while.",
+                "Press Check all, or turn on the daily keep-alive.",
+                warning=True,
+            )
         return DoctorCheck(name, True, f"{text} ({visible(conn.tenant_name)}).")
 
     def keepalive(self) -> DoctorCheck:
@@ -176,13 +227,23 @@ class Diagnostics:
             return DoctorCheck("Daily keep-alive", False, f"Its last run cannot be read: {exc.message}", exc.next_step)
         ran = f" Last ran {iso(last['at'])}." if last else " It has not run yet for this user."
         if state.code == OFF:
-            return DoctorCheck("Daily keep-alive", False, state.text + ran,
-                               "Turn on the daily keep-alive (Diagnose has a button for it).",
-                               action=ACTION_KEEPALIVE_ON)
+            return DoctorCheck(
+                "Daily keep-alive",
+                False,
+                state.text + ran,
+                "Turn on the daily keep-alive (Diagnose has a button for it).",
+                action=ACTION_KEEPALIVE_ON,
+            )
         stale = last is not None and now() - last["at"] > 3 * 86400
-        return DoctorCheck("Daily keep-alive", True, state.text + ran + (
-            " " + state.limit if state.limit else ""), "It has not run for over 3 days: sign in to this computer "
-            "so that it can reach your password store." if stale else "", warning=stale)
+        return DoctorCheck(
+            "Daily keep-alive",
+            True,
+            state.text + ran + (" " + state.limit if state.limit else ""),
+            "It has not run for over 3 days: sign in to this computer so that it can reach your password store."
+            if stale
+            else "",
+            warning=stale,
+        )
 
 
 def ports(connections: list[Connection]) -> dict[int, list[Connection]]:

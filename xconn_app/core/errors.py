@@ -163,8 +163,9 @@ class DailyLimitReached(RateLimited):
 
     title = "Xero's daily limit reached"
 
-    def __init__(self, message: str, next_step: str = "", retry_after: float | None = None,
-                 reset_at: float | None = None):
+    def __init__(
+        self, message: str, next_step: str = "", retry_after: float | None = None, reset_at: float | None = None
+    ):
         super().__init__(message, next_step, retry_after)
         self.reset_at = reset_at
 

@@ -195,12 +195,16 @@ class GrantStore:
                 doc = self._read()
                 mine = self._mine(doc)
                 yield mine
-                others = [g for g in doc.get("grants", []) if isinstance(g, dict)
-                          and g.get("list_folder") != self.list_folder]
+                others = [
+                    g for g in doc.get("grants", []) if isinstance(g, dict) and g.get("list_folder") != self.list_folder
+                ]
                 for grant in mine.values():
                     grant.list_folder = self.list_folder
-                doc = {"schema": 1, "grants": others + [g.to_dict() for g in mine.values()],
-                       "claimed": [c for c in doc.get("claimed", []) if isinstance(c, str)][-100:]}
+                doc = {
+                    "schema": 1,
+                    "grants": others + [g.to_dict() for g in mine.values()],
+                    "claimed": [c for c in doc.get("claimed", []) if isinstance(c, str)][-100:],
+                }
                 self._write(doc)
         except LockTimeout:
             raise busy("this user's grants") from None
@@ -238,10 +242,16 @@ class GrantStore:
                     grant.list_folder = self.list_folder
                     mine[cid] = grant
                     taken.append(cid)
-            others = [g for g in doc.get("grants", []) if isinstance(g, dict)
-                      and g.get("list_folder") != self.list_folder]
-            self._write({"schema": 1, "grants": others + [g.to_dict() for g in mine.values()],
-                         "claimed": [*claimed, mark][-100:]})
+            others = [
+                g for g in doc.get("grants", []) if isinstance(g, dict) and g.get("list_folder") != self.list_folder
+            ]
+            self._write(
+                {
+                    "schema": 1,
+                    "grants": others + [g.to_dict() for g in mine.values()],
+                    "claimed": [*claimed, mark][-100:],
+                }
+            )
         return taken
 
 
@@ -249,5 +259,10 @@ def new_grant(connection_id: str, list_folder: str) -> Grant:
     from .model import current_host
 
     at = now()
-    return Grant(connection_id=connection_id, list_folder=list_folder, authorized_at=at,
-                 authorized_host=current_host(), last_refresh=at)
+    return Grant(
+        connection_id=connection_id,
+        list_folder=list_folder,
+        authorized_at=at,
+        authorized_host=current_host(),
+        last_refresh=at,
+    )

@@ -155,9 +155,17 @@ def _entry(doc: dict, trust: str | None = None) -> HistoryEntry:
             if isinstance(uid, str):  # Windows SID: the file's ACL lets only administrators write it
                 admin = True
             trust = TRUSTED if admin else NOT_ADMIN
-    return HistoryEntry(at=_text(doc, "at"), ts=ts, user=_text(doc, "user"), host=_text(doc, "host"),
-                        what=_text(doc, "what"), connection=_text(doc, "connection"),
-                        connection_id=_text(doc, "connection_id"), detail=_text(doc, "detail"), trust=trust)
+    return HistoryEntry(
+        at=_text(doc, "at"),
+        ts=ts,
+        user=_text(doc, "user"),
+        host=_text(doc, "host"),
+        what=_text(doc, "what"),
+        connection=_text(doc, "connection"),
+        connection_id=_text(doc, "connection_id"),
+        detail=_text(doc, "detail"),
+        trust=trust,
+    )
 
 
 def own_entries(events: list[dict]) -> list[HistoryEntry]:

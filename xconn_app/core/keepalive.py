@@ -27,8 +27,9 @@ ON_FOR_EVERYONE, ON_FOR_ME, OFF = "everyone", "me", "off"
 UNIT = "xconn-keepalive"
 MACOS_LABEL = "com.xconn.keepalive"
 WINDOWS_TASK = "xconn keep-alive"
-SIGN_IN_LIMIT = ("It can renew tokens only while your password store is reachable: sign in to this computer at "
-                 "least every ~55 days.")
+SIGN_IN_LIMIT = (
+    "It can renew tokens only while your password store is reachable: sign in to this computer at least every ~55 days."
+)
 
 
 @dataclass
@@ -63,8 +64,15 @@ def _xdg_config() -> Path:
 
 
 class KeepAlive:
-    def __init__(self, connections: Callable[[], list[Connection]], grants, broker, state_store,
-                 on_event: Callable[[str, Connection | None, str], None], system_root: Path = Path("/")):
+    def __init__(
+        self,
+        connections: Callable[[], list[Connection]],
+        grants,
+        broker,
+        state_store,
+        on_event: Callable[[str, Connection | None, str], None],
+        system_root: Path = Path("/"),
+    ):
         self._connections = connections
         self.grants = grants
         self.broker = broker
@@ -95,8 +103,12 @@ class KeepAlive:
                 results.append(KeepAliveResult(conn.name, "not_authorized", exc.message))
             except XconnError as exc:
                 results.append(KeepAliveResult(conn.name, "error", str(exc)))
-        record = {"at": now(), "user": current_user(), "host": current_host(),
-                  "results": {r.name: r.outcome for r in results}}
+        record = {
+            "at": now(),
+            "user": current_user(),
+            "host": current_host(),
+            "results": {r.name: r.outcome for r in results},
+        }
         try:
             self.state_store.write_keepalive(record)
         except XconnError as exc:
@@ -116,21 +128,26 @@ class KeepAlive:
             everyone = self.root / "Library/LaunchAgents" / f"{MACOS_LABEL}.plist"
             return self._state(everyone.exists(), mine.exists())
         unit_dirs = ("etc/systemd/user", "usr/lib/systemd/user", "lib/systemd/user")
-        everyone = any((self.root / d / "timers.target.wants" / f"{UNIT}.timer").exists() for d in unit_dirs[:1]) or \
-            (self.root / "etc/xdg/autostart" / f"{UNIT}.desktop").exists()
-        mine = (_xdg_config() / "systemd/user/timers.target.wants" / f"{UNIT}.timer").exists() or \
-            (_xdg_config() / "autostart" / f"{UNIT}.desktop").exists()
+        everyone = (
+            any((self.root / d / "timers.target.wants" / f"{UNIT}.timer").exists() for d in unit_dirs[:1])
+            or (self.root / "etc/xdg/autostart" / f"{UNIT}.desktop").exists()
+        )
+        mine = (_xdg_config() / "systemd/user/timers.target.wants" / f"{UNIT}.timer").exists() or (
+            _xdg_config() / "autostart" / f"{UNIT}.desktop"
+        ).exists()
         return self._state(everyone, mine)
 
     @staticmethod
     def _state(everyone: bool, mine: bool) -> KeepAliveState:
         if everyone:
-            return KeepAliveState(ON_FOR_EVERYONE, "The daily keep-alive is on for every user of this computer.",
-                                  SIGN_IN_LIMIT)
+            return KeepAliveState(
+                ON_FOR_EVERYONE, "The daily keep-alive is on for every user of this computer.", SIGN_IN_LIMIT
+            )
         if mine:
             return KeepAliveState(ON_FOR_ME, "The daily keep-alive is on for you.", SIGN_IN_LIMIT)
-        return KeepAliveState(OFF, "The daily keep-alive is off for you: connections not used for 60 days stop "
-                                   "working.")
+        return KeepAliveState(
+            OFF, "The daily keep-alive is off for you: connections not used for 60 days stop working."
+        )
 
     def _windows_state(self) -> KeepAliveState:
         try:
@@ -146,8 +163,12 @@ class KeepAlive:
         command = [*cli_command(), "refresh", "--all"]
         if os.name == "nt":
             line = subprocess.list2cmdline(command)
-            subprocess.run(["schtasks", "/Create", "/F", "/SC", "DAILY", "/ST", "12:00", "/TN", WINDOWS_TASK,
-                            "/TR", line], check=True, capture_output=True, timeout=30)
+            subprocess.run(
+                ["schtasks", "/Create", "/F", "/SC", "DAILY", "/ST", "12:00", "/TN", WINDOWS_TASK, "/TR", line],
+                check=True,
+                capture_output=True,
+                timeout=30,
+            )
             return "The daily keep-alive now runs at noon for you (Task Scheduler)."
         if sys.platform == "darwin":
             return self._turn_on_launchd(command)
@@ -161,13 +182,18 @@ class KeepAlive:
         exec_line = " ".join(_systemd_quote(c) for c in command)
         (folder / f"{UNIT}.service").write_text(
             "[Unit]\nDescription=xconn: renew Xero connections before they expire\n\n"
-            f"[Service]\nType=oneshot\nExecStart={exec_line}\nNice=10\n", encoding="utf-8")
+            f"[Service]\nType=oneshot\nExecStart={exec_line}\nNice=10\n",
+            encoding="utf-8",
+        )
         (folder / f"{UNIT}.timer").write_text(
             "[Unit]\nDescription=xconn daily keep-alive\n\n[Timer]\nOnCalendar=daily\nRandomizedDelaySec=1h\n"
-            "Persistent=true\n\n[Install]\nWantedBy=timers.target\n", encoding="utf-8")
+            "Persistent=true\n\n[Install]\nWantedBy=timers.target\n",
+            encoding="utf-8",
+        )
         subprocess.run(["systemctl", "--user", "daemon-reload"], capture_output=True, timeout=30)
-        subprocess.run(["systemctl", "--user", "enable", "--now", f"{UNIT}.timer"], check=True, capture_output=True,
-                       timeout=30)
+        subprocess.run(
+            ["systemctl", "--user", "enable", "--now", f"{UNIT}.timer"], check=True, capture_output=True, timeout=30
+        )
         return "The daily keep-alive is now on for you (a systemd user timer)."
 
     def _turn_on_autostart(self, command: list[str]) -> str:
@@ -177,7 +203,9 @@ class KeepAlive:
         (folder / f"{UNIT}.desktop").write_text(
             "[Desktop Entry]\nType=Application\nName=xconn keep-alive\n"
             "Comment=Renews Xero connections before they expire\n"
-            f"Exec={exec_line}\nNoDisplay=true\nX-GNOME-Autostart-enabled=true\n", encoding="utf-8")
+            f"Exec={exec_line}\nNoDisplay=true\nX-GNOME-Autostart-enabled=true\n",
+            encoding="utf-8",
+        )
         return "The keep-alive now runs each time you sign in to this computer."
 
     def _turn_on_launchd(self, command: list[str]) -> str:
@@ -185,9 +213,19 @@ class KeepAlive:
 
         target = _home() / "Library/LaunchAgents" / f"{MACOS_LABEL}.plist"
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(plistlib.dumps({
-            "Label": MACOS_LABEL, "ProgramArguments": command, "StartCalendarInterval": {"Hour": 12, "Minute": 0},
-            "RunAtLoad": False, "ProcessType": "Background", "LowPriorityIO": True, "Nice": 10}))
+        target.write_bytes(
+            plistlib.dumps(
+                {
+                    "Label": MACOS_LABEL,
+                    "ProgramArguments": command,
+                    "StartCalendarInterval": {"Hour": 12, "Minute": 0},
+                    "RunAtLoad": False,
+                    "ProcessType": "Background",
+                    "LowPriorityIO": True,
+                    "Nice": 10,
+                }
+            )
+        )
         subprocess.run(["launchctl", "load", "-w", str(target)], capture_output=True, timeout=20)
         return "The daily keep-alive is now on for you (a launchd agent)."
 
@@ -202,7 +240,10 @@ def _systemd_quote(arg: str) -> str:
 
 
 def _desktop_quote(arg: str) -> str:
-    if not any(c in arg for c in ' \t\n"\'\\><~|&;$*?#()`'):
+    if not any(c in arg for c in " \t\n\"'\\><~|&;$*?#()`"):
         return arg.replace("%", "%%")
-    return '"' + arg.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`").replace("$", "\\$") \
-        .replace("%", "%%") + '"'
+    return (
+        '"'
+        + arg.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`").replace("$", "\\$").replace("%", "%%")
+        + '"'
+    )

@@ -13,7 +13,9 @@ _known: OrderedDict[str, None] = OrderedDict()
 _known_lock = threading.Lock()
 _PATTERNS = [
     re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"),  # JWTs
-    re.compile(r"(?i)((?:access_token|refresh_token|id_token|code|code_verifier|token|state)[\"']?\s*[=:]\s*[\"']?)[^\s&\"',;]+"),
+    re.compile(
+        r"(?i)((?:access_token|refresh_token|id_token|code|code_verifier|token|state)[\"']?\s*[=:]\s*[\"']?)[^\s&\"',;]+"
+    ),
     re.compile(r"(?i)(Bearer\s+)[^\s\"',;]+"),
 ]
 

@@ -123,8 +123,15 @@ class _Handler(BaseHTTPRequestHandler):
         receiver: LoopbackReceiver = self.server.receiver
         if receiver.peer_is_owner(self.client_address, self.server.server_address):
             return False
-        self._send(403, page("Not your sign-in", "This sign-in was started by another user of this computer.",
-                             "Sign in to Xero from your own xconn window.", ok=False))
+        self._send(
+            403,
+            page(
+                "Not your sign-in",
+                "This sign-in was started by another user of this computer.",
+                "Sign in to Xero from your own xconn window.",
+                ok=False,
+            ),
+        )
         return True
 
     def do_GET(self):
@@ -140,18 +147,38 @@ class _Handler(BaseHTTPRequestHandler):
             params = {}
         outcome = receiver._offer(params)
         if outcome == "accepted":
-            self._send(200, page("Connected to Xero", "You can close this tab and return to xconn.",
-                                 "xconn is now finishing the connection."))
+            self._send(
+                200,
+                page(
+                    "Connected to Xero",
+                    "You can close this tab and return to xconn.",
+                    "xconn is now finishing the connection.",
+                ),
+            )
         elif outcome == "error":
             err = receiver.result.error if receiver.result else "error"
             problem = describe_error(err or "", "")
             self._send(200, page("Not connected", problem.message, "Return to xconn. " + problem.next_step, ok=False))
         elif outcome == "done":
-            self._send(410, page("Already finished", "This sign-in has already finished.",
-                                 "You can close this tab and return to xconn.", ok=False))
+            self._send(
+                410,
+                page(
+                    "Already finished",
+                    "This sign-in has already finished.",
+                    "You can close this tab and return to xconn.",
+                    ok=False,
+                ),
+            )
         else:
-            self._send(400, page("Not accepted", "This answer does not belong to the sign-in xconn is waiting for.",
-                                 "Return to xconn and press Authorize again if it is still waiting.", ok=False))
+            self._send(
+                400,
+                page(
+                    "Not accepted",
+                    "This answer does not belong to the sign-in xconn is waiting for.",
+                    "Return to xconn and press Authorize again if it is still waiting.",
+                    ok=False,
+                ),
+            )
 
     def do_HEAD(self):
         if not self._stranger():
@@ -203,11 +230,8 @@ def loopback_addresses(host: str) -> list[tuple[type, str]]:
 
 def _proc_net_address(host: str, port: int) -> str:
     """An address as /proc/net/tcp{,6} prints it: each 32-bit word in the machine's byte order."""
-    if ":" in host:
-        packed = socket.inet_pton(socket.AF_INET6, host.split("%")[0])
-    else:
-        packed = socket.inet_aton(host)
-    words = "".join(f"{int.from_bytes(packed[i:i + 4], sys.byteorder):08X}" for i in range(0, len(packed), 4))
+    packed = socket.inet_pton(socket.AF_INET6, host.split("%")[0]) if ":" in host else socket.inet_aton(host)
+    words = "".join(f"{int.from_bytes(packed[i : i + 4], sys.byteorder):08X}" for i in range(0, len(packed), 4))
     return f"{words}:{port:04X}"
 
 
@@ -268,7 +292,7 @@ class LoopbackReceiver:
         self._threads: list[threading.Thread] = []
 
     # -- lifecycle -------------------------------------------------------------------------
-    def start(self) -> "LoopbackReceiver":
+    def start(self) -> LoopbackReceiver:
         try:
             for cls, addr in loopback_addresses(self.host):
                 try:
@@ -287,10 +311,16 @@ class LoopbackReceiver:
             self.close()
             raise
         if not self._servers:
-            raise PortInUse(f"xconn could not listen on {self.host} port {self.port}.", "Check the Application URL.", self.port)
+            raise PortInUse(
+                f"xconn could not listen on {self.host} port {self.port}.", "Check the Application URL.", self.port
+            )
         for server in self._servers:
-            t = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": POLL_INTERVAL},
-                                 name=f"xconn-loopback-{self.port}", daemon=True)
+            t = threading.Thread(
+                target=server.serve_forever,
+                kwargs={"poll_interval": POLL_INTERVAL},
+                name=f"xconn-loopback-{self.port}",
+                daemon=True,
+            )
             t.start()
             self._threads.append(t)
         return self
@@ -305,14 +335,19 @@ class LoopbackReceiver:
                 "Application URL.",
                 self.port,
             )
-        return PortInUse(f"xconn could not listen on port {self.port}: {exc.strerror or exc}.",
-                         "Choose another port in the Application URL.", self.port)
+        return PortInUse(
+            f"xconn could not listen on port {self.port}: {exc.strerror or exc}.",
+            "Choose another port in the Application URL.",
+            self.port,
+        )
 
     def close(self) -> None:
         # shutdown() waits for serve_forever's next poll: stop every server at once, not one
         # after the other (the Tenant list waits for this after the browser came back).
         running = any(t.is_alive() for t in self._threads)
-        stoppers = [threading.Thread(target=server.shutdown, daemon=True) for server in self._servers] if running else []
+        stoppers = (
+            [threading.Thread(target=server.shutdown, daemon=True) for server in self._servers] if running else []
+        )
         for t in stoppers:
             t.start()
         for t in stoppers:
@@ -321,7 +356,7 @@ class LoopbackReceiver:
             server.server_close()
         self._servers = []
 
-    def __enter__(self) -> "LoopbackReceiver":
+    def __enter__(self) -> LoopbackReceiver:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -343,7 +378,7 @@ class LoopbackReceiver:
         if self.on_refused:
             try:
                 self.on_refused(f"A request from {why} was refused; xconn keeps waiting for your browser.")
-            except Exception:  # noqa: BLE001 - a reporting callback must not break the listener
+            except Exception:
                 log.exception("on_refused failed")
         return False
 
@@ -406,12 +441,18 @@ def parse_pasted_url(url: str, redirect_url: str) -> dict[str, list[str]]:
 
     url = url.strip()
     if len(url) > MAX_PASTED:
-        raise InvalidInput("That address is far too long to be Xero's answer.",
-                           f"Copy the whole address from the browser's address bar; it starts with {redirect_url}?code=")
+        raise InvalidInput(
+            "That address is far too long to be Xero's answer.",
+            f"Copy the whole address from the browser's address bar; it starts with {redirect_url}?code=",
+        )
     want, got = urlsplit(redirect_url), urlsplit(url)
     try:
         same = (got.scheme, (got.hostname or "").lower(), got.port, got.path) == (
-            want.scheme, (want.hostname or "").lower(), want.port, want.path)
+            want.scheme,
+            (want.hostname or "").lower(),
+            want.port,
+            want.path,
+        )
     except ValueError:
         same = False
     if not same or not got.query or got.username or got.password:

@@ -50,11 +50,14 @@ def _run(args: list[str]) -> subprocess.CompletedProcess:
     return subprocess.run(args, capture_output=True, text=True, timeout=60)
 
 
-def setup_machine(add_admin: str | None = None, migrate_from: Path | None = None,
-                  folder: Path | None = None) -> SetupReport:
+def setup_machine(
+    add_admin: str | None = None, migrate_from: Path | None = None, folder: Path | None = None
+) -> SetupReport:
     if not accounts.is_root():
-        raise NotAllowed("Setting up the shared connection list needs administrator rights.",
-                         "Run it as an administrator: sudo xconn setup-machine (Windows: from an elevated prompt).")
+        raise NotAllowed(
+            "Setting up the shared connection list needs administrator rights.",
+            "Run it as an administrator: sudo xconn setup-machine (Windows: from an elevated prompt).",
+        )
     if add_admin is not None and not USER_RE.match(add_admin):
         raise InvalidInput(f"'{visible(add_admin, 64)}' is not a user name.", "Give the login name of the user.")
     report = SetupReport()
@@ -81,12 +84,15 @@ def _posix_group(add_admin: str | None, report: SetupReport) -> int:
         gid = grp.getgrnam(group).gr_gid
     except KeyError:
         if sys.platform == "darwin":
-            raise XconnError(f"The group '{group}' does not exist on this Mac.", "Name another with XCONN_ADMIN_GROUP.") \
-                from None
+            raise XconnError(
+                f"The group '{group}' does not exist on this Mac.", "Name another with XCONN_ADMIN_GROUP."
+            ) from None
         done = _run(["groupadd", "--system", group])
         if done.returncode != 0:
-            raise XconnError(f"The group '{group}' could not be created: {done.stderr.strip()}",
-                             "Create it yourself (groupadd --system xconn) and run setup-machine again.")
+            raise XconnError(
+                f"The group '{group}' could not be created: {done.stderr.strip()}",
+                "Create it yourself (groupadd --system xconn) and run setup-machine again.",
+            ) from None
         gid = grp.getgrnam(group).gr_gid
         report.say(f"Created the group '{group}' of list administrators.")
     if add_admin:
@@ -98,15 +104,21 @@ def _posix_group(add_admin: str | None, report: SetupReport) -> int:
         if add_admin in members or account.pw_gid == gid:
             report.say(f"{add_admin} is already a list administrator.")
         elif sys.platform == "darwin":
-            report.warnings.append(f"{add_admin} is not in the group 'admin'. Make them an administrator in System "
-                                   "Settings > Users & Groups to let them change the connection list.")
+            report.warnings.append(
+                f"{add_admin} is not in the group 'admin'. Make them an administrator in System "
+                "Settings > Users & Groups to let them change the connection list."
+            )
         else:
             done = _run(["usermod", "-a", "-G", group, add_admin])
             if done.returncode != 0:
-                raise XconnError(f"{add_admin} could not be added to '{group}': {done.stderr.strip()}",
-                                 f"Add them yourself: usermod -a -G {group} {add_admin}")
-            report.say(f"Added {add_admin} to '{group}'. They must sign out and back in before they can change "
-                       "the connection list.")
+                raise XconnError(
+                    f"{add_admin} could not be added to '{group}': {done.stderr.strip()}",
+                    f"Add them yourself: usermod -a -G {group} {add_admin}",
+                )
+            report.say(
+                f"Added {add_admin} to '{group}'. They must sign out and back in before they can change "
+                "the connection list."
+            )
     return gid
 
 
@@ -114,9 +126,11 @@ def _check_parents(target: Path) -> None:
     for parent in reversed(target.parents):
         st = os.lstat(parent)
         if stat.S_ISLNK(st.st_mode) or st.st_uid != 0 or (st.st_mode & 0o022 and not st.st_mode & stat.S_ISVTX):
-            raise UnsafeLocation(f"The folder {visible(parent)} above {visible(target)} is "
-                                 f"{stat.filemode(st.st_mode)} owned by {accounts.user_name(st.st_uid)}.",
-                                 "Choose a folder whose parents belong to root and only root can change.")
+            raise UnsafeLocation(
+                f"The folder {visible(parent)} above {visible(target)} is "
+                f"{stat.filemode(st.st_mode)} owned by {accounts.user_name(st.st_uid)}.",
+                "Choose a folder whose parents belong to root and only root can change.",
+            )
 
 
 def _posix_folder(target: Path, gid: int, report: SetupReport) -> None:
@@ -158,16 +172,20 @@ def _repair_entries(dfd: int, target: Path, gid: int, report: SetupReport) -> No
         if name == "status":
             _status_folder(dfd, target, st, report)
             continue
-        if stat.S_ISLNK(st.st_mode) or (stat.S_ISREG(st.st_mode) and (
-                st.st_nlink != 1 or not accounts.is_admin_uid(st.st_uid))) or not (
-                stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
+        if (
+            stat.S_ISLNK(st.st_mode)
+            or (stat.S_ISREG(st.st_mode) and (st.st_nlink != 1 or not accounts.is_admin_uid(st.st_uid)))
+            or not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode))
+        ):
             aside = f"{name}.untrusted-{time.strftime('%Y%m%d-%H%M%S')}"
             if name.startswith("."):
                 os.unlink(name, dir_fd=dfd)
                 continue
             os.rename(name, aside, src_dir_fd=dfd, dst_dir_fd=dfd)
-            report.warnings.append(f"{target / name} could have been changed by someone who is not a list "
-                                   f"administrator; it was moved aside to {target / aside} and is no longer used.")
+            report.warnings.append(
+                f"{target / name} could have been changed by someone who is not a list "
+                f"administrator; it was moved aside to {target / aside} and is no longer used."
+            )
             continue
         if stat.S_ISREG(st.st_mode):
             fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=dfd)
@@ -219,8 +237,10 @@ def _windows(target: Path, add_admin: str | None, report: SetupReport) -> None:
     if winsec.group_sid(group) is None:
         done = _run(["net", "localgroup", group, "/add", "/comment:xconn list administrators"])
         if done.returncode != 0:
-            raise XconnError(f"The group '{group}' could not be created: {done.stderr.strip() or done.stdout.strip()}",
-                             f"Create it yourself: net localgroup {group} /add")
+            raise XconnError(
+                f"The group '{group}' could not be created: {done.stderr.strip() or done.stdout.strip()}",
+                f"Create it yourself: net localgroup {group} /add",
+            )
         report.say(f"Created the local group '{group}' of list administrators.")
     if add_admin:
         done = _run(["net", "localgroup", group, add_admin, "/add"])
@@ -229,8 +249,10 @@ def _windows(target: Path, add_admin: str | None, report: SetupReport) -> None:
         elif "1378" in (done.stderr + done.stdout):  # already a member
             report.say(f"{add_admin} is already a list administrator.")
         else:
-            raise XconnError(f"{add_admin} could not be added to '{group}': {(done.stderr or done.stdout).strip()}",
-                             f"Add them yourself: net localgroup {group} {add_admin} /add")
+            raise XconnError(
+                f"{add_admin} could not be added to '{group}': {(done.stderr or done.stdout).strip()}",
+                f"Add them yourself: net localgroup {group} {add_admin} /add",
+            )
     if winsec.is_reparse_point(str(target)):
         raise UnsafeLocation(f"{target} is a link (reparse point).", "Remove it and run setup-machine again.")
     target.mkdir(parents=True, exist_ok=True)
@@ -239,16 +261,36 @@ def _windows(target: Path, add_admin: str | None, report: SetupReport) -> None:
     steps = [
         ["icacls", str(target), "/setowner", admins, "/T", "/C", "/Q"],
         ["icacls", str(target), "/reset", "/T", "/C", "/Q"],
-        ["icacls", str(target), "/inheritance:r", "/grant:r", f"{system}:(OI)(CI)F", f"{admins}:(OI)(CI)F",
-         f"{group}:(OI)(CI)M", f"{users}:(OI)(CI)RX", "/Q"],
-        ["icacls", str(target / "status"), "/inheritance:r", "/grant:r", f"{system}:(OI)(CI)F",
-         f"{admins}:(OI)(CI)F", f"{users}:(RX,WD)", "*S-1-3-0:(OI)(IO)M", "/Q"],
+        [
+            "icacls",
+            str(target),
+            "/inheritance:r",
+            "/grant:r",
+            f"{system}:(OI)(CI)F",
+            f"{admins}:(OI)(CI)F",
+            f"{group}:(OI)(CI)M",
+            f"{users}:(OI)(CI)RX",
+            "/Q",
+        ],
+        [
+            "icacls",
+            str(target / "status"),
+            "/inheritance:r",
+            "/grant:r",
+            f"{system}:(OI)(CI)F",
+            f"{admins}:(OI)(CI)F",
+            f"{users}:(RX,WD)",
+            "*S-1-3-0:(OI)(IO)M",
+            "/Q",
+        ],
     ]
     for args in steps:
         done = _run(args)
         if done.returncode != 0:
-            raise XconnError(f"The permissions of {target} could not be set: {(done.stderr or done.stdout).strip()}",
-                             "Run setup-machine again from an elevated prompt.")
+            raise XconnError(
+                f"The permissions of {target} could not be set: {(done.stderr or done.stdout).strip()}",
+                "Run setup-machine again from an elevated prompt.",
+            )
     report.say(f"{target}: SYSTEM and Administrators full control, '{group}' modify, Users read.")
 
 
@@ -280,16 +322,20 @@ def migrate(old: Path, target: Path, report: SetupReport) -> None:
     try:
         raw = source.read(FILE, 32_000_000)
     except (OSError, XconnError) as exc:
-        report.warnings.append(f"The old list {old / FILE} could not be read safely "
-                               f"({exc.message if isinstance(exc, XconnError) else exc}); the old folder was kept.")
+        report.warnings.append(
+            f"The old list {old / FILE} could not be read safely "
+            f"({exc.message if isinstance(exc, XconnError) else exc}); the old folder was kept."
+        )
         return
     old_data = RegistryData()
     if raw:
         try:
             old_data = parse(raw)
         except (ValueError, RecursionError, XconnError) as exc:
-            report.warnings.append(f"The old list {old / FILE} is damaged ({visible(str(exc), 200)}); nothing was "
-                                   f"imported and the old folder {old} was kept for IT to look at.")
+            report.warnings.append(
+                f"The old list {old / FILE} is damaged ({visible(str(exc), 200)}); nothing was "
+                f"imported and the old folder {old} was kept for IT to look at."
+            )
             return
     location = paths.ListLocation(target, paths.MACHINE, "shared by every user of this computer")
     registry = Registry(location)
@@ -317,14 +363,24 @@ def migrate(old: Path, target: Path, report: SetupReport) -> None:
             registry.save_legacy_grants(old_data.legacy_grants)
         registry.save(data)
         _import_history(source, history)
-        history.append_locked({"at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "ts": time.time(), "user": "root",
-                               "uid": 0, "host": "", "what": "moved the list",
-                               "connection": "", "connection_id": "",
-                               "detail": f"{added} connection(s) and {len(old_data.profiles)} profile(s) from {old}"})
+        history.append_locked(
+            {
+                "at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "ts": time.time(),
+                "user": "root",
+                "uid": 0,
+                "host": "",
+                "what": "moved the list",
+                "connection": "",
+                "connection_id": "",
+                "detail": f"{added} connection(s) and {len(old_data.profiles)} profile(s) from {old}",
+            }
+        )
     report.say(f"Moved {added} connection(s) and {len(old_data.profiles)} capture profile(s) from {old} to {target}.")
     if old_data.legacy_grants:
-        report.say("Each user's earlier authorizations are kept for them; their xconn takes them over at its next "
-                   "start.")
+        report.say(
+            "Each user's earlier authorizations are kept for them; their xconn takes them over at its next start."
+        )
     try:
         shutil.rmtree(old)
         report.say(f"Removed the old folder {old}.")
@@ -344,6 +400,8 @@ def _import_history(source: SafeFolder, history: History) -> None:
                 continue
             if not isinstance(doc, dict):
                 continue
-            entry = {k: str(doc.get(k, ""))[:1000] for k in ("at", "user", "host", "what", "connection",
-                                                             "connection_id", "detail")}
+            entry = {
+                k: str(doc.get(k, ""))[:1000]
+                for k in ("at", "user", "host", "what", "connection", "connection_id", "detail")
+            }
             history.append_locked({**entry, "ts": 0, "legacy": True})

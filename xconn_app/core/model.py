@@ -19,8 +19,13 @@ EXPIRY_WARNING_DAYS = 14
 ACCESS_TOKEN_MARGIN_SECONDS = 60
 
 BASE_SCOPES = ["openid", "profile", "email", "offline_access"]
-DEFAULT_SCOPES = [*BASE_SCOPES, "accounting.invoices", "accounting.contacts", "accounting.settings.read",
-                  "accounting.attachments"]
+DEFAULT_SCOPES = [
+    *BASE_SCOPES,
+    "accounting.invoices",
+    "accounting.contacts",
+    "accounting.settings.read",
+    "accounting.attachments",
+]
 
 ID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -144,9 +149,22 @@ class Connection:
         return {name: (list(self.scopes) if name == "scopes" else getattr(self, name)) for name in CONNECTION_FIELDS}
 
 
-CONNECTION_FIELDS = ("id", "name", "client_id", "redirect_url", "scopes", "tenant_id", "tenant_name", "tenant_type",
-                     "created_at", "created_by", "updated_at", "updated_by", "definition_changed_at",
-                     "definition_changed_by")
+CONNECTION_FIELDS = (
+    "id",
+    "name",
+    "client_id",
+    "redirect_url",
+    "scopes",
+    "tenant_id",
+    "tenant_name",
+    "tenant_type",
+    "created_at",
+    "created_by",
+    "updated_at",
+    "updated_by",
+    "definition_changed_at",
+    "definition_changed_by",
+)
 
 
 @dataclass
@@ -189,9 +207,23 @@ class Grant:
         return max(self.last_refresh, self.authorized_at)
 
 
-GRANT_FIELDS = ("connection_id", "list_folder", "authorized_at", "authorized_host", "last_refresh",
-                "needs_reauthorization", "reason", "fingerprint", "granted_scopes", "xero_connection_id",
-                "auth_event_id", "xero_user", "reaches_tenant", "refresh_sent_at", "limits")
+GRANT_FIELDS = (
+    "connection_id",
+    "list_folder",
+    "authorized_at",
+    "authorized_host",
+    "last_refresh",
+    "needs_reauthorization",
+    "reason",
+    "fingerprint",
+    "granted_scopes",
+    "xero_connection_id",
+    "auth_event_id",
+    "xero_user",
+    "reaches_tenant",
+    "refresh_sent_at",
+    "limits",
+)
 
 
 def days_left(grant: Grant | None, at: float | None = None) -> int | None:

@@ -95,8 +95,11 @@ class AuthorizationRequest:
     def url(self) -> str:
         if self._url is None:
             session = self._session(scope=self.scopes, state=self.state)
-            self._url, _ = _insecure_guard(lambda: session.authorization_url(
-                self.endpoints.authorize, code_challenge=challenge_for(self.verifier), code_challenge_method="S256"))
+            self._url, _ = _insecure_guard(
+                lambda: session.authorization_url(
+                    self.endpoints.authorize, code_challenge=challenge_for(self.verifier), code_challenge_method="S256"
+                )
+            )
         return self._url
 
     def exchange(self, code: str) -> TokenSet:
@@ -104,8 +107,13 @@ class AuthorizationRequest:
         session = self._session()
         session.register_compliance_hook("access_token_response", _check_response("completing the authorization"))
         return _token_call(
-            lambda: session.fetch_token(self.endpoints.token, code=code, code_verifier=self.verifier,
-                                        include_client_id=True, timeout=self.endpoints.timeout()),
+            lambda: session.fetch_token(
+                self.endpoints.token,
+                code=code,
+                code_verifier=self.verifier,
+                include_client_id=True,
+                timeout=self.endpoints.timeout(),
+            ),
             "completing the authorization",
         )
 
@@ -117,8 +125,9 @@ def refresh(client_id: str, refresh_token: str, endpoints: Endpoints) -> TokenSe
     session = OAuth2Session(client_id)
     session.register_compliance_hook("refresh_token_response", _check_response("renewing the access token"))
     return _token_call(
-        lambda: session.refresh_token(endpoints.token, refresh_token=refresh_token, client_id=client_id,
-                                      timeout=endpoints.timeout()),
+        lambda: session.refresh_token(
+            endpoints.token, refresh_token=refresh_token, client_id=client_id, timeout=endpoints.timeout()
+        ),
         "renewing the access token",
     )
 
@@ -133,8 +142,10 @@ def _insecure_guard(call):
     try:
         return call()
     except InsecureTransportError as exc:
-        raise InvalidInput("xconn talks to Xero only over https, and a Xero address set on this computer uses http.",
-                           "Remove the XCONN_XERO_* settings (or set https addresses) and try again.") from exc
+        raise InvalidInput(
+            "xconn talks to Xero only over https, and a Xero address set on this computer uses http.",
+            "Remove the XCONN_XERO_* settings (or set https addresses) and try again.",
+        ) from exc
 
 
 def _check_response(what: str):
@@ -147,8 +158,7 @@ def _check_response(what: str):
             body = None
         if resp.status_code >= 400:
             if not isinstance(body, dict) or "error" not in body:
-                raise XeroUnavailable(f"Xero answered with error {resp.status_code} while {what}.",
-                                      "Try again later.")
+                raise XeroUnavailable(f"Xero answered with error {resp.status_code} while {what}.", "Try again later.")
         elif not isinstance(body, dict):
             raise XeroUnavailable(f"Xero sent an answer xconn could not read while {what}.", "Try again later.")
         elif "access_token" not in body:
@@ -187,8 +197,9 @@ def _token_call(call, what: str) -> TokenSet:
             renewing = "renewing" in what
             raise ReauthorizationRequired(
                 "Xero no longer accepts this connection's authorization (invalid grant): it expired after 60 days "
-                "unused, was revoked, or was replaced." if renewing else
-                "Xero did not accept the sign-in code (invalid grant): it may have expired or been used already.",
+                "unused, was revoked, or was replaced."
+                if renewing
+                else "Xero did not accept the sign-in code (invalid grant): it may have expired or been used already.",
                 STEP_REAUTHORIZE if renewing else "Press Authorize again.",
             ) from exc
         except oerr.InvalidClientError as exc:
@@ -203,8 +214,9 @@ def _token_call(call, what: str) -> TokenSet:
                 "Edit the connection, open Scopes and remove the ones your Xero app may not use.",
             ) from exc
         except oerr.OAuth2Error as exc:
-            raise AuthorizationFailed(f"Xero refused the request while {what} ({exc.error}).",
-                                      "Try again; if it repeats, re-authorize.") from exc
+            raise AuthorizationFailed(
+                f"Xero refused the request while {what} ({exc.error}).", "Try again; if it repeats, re-authorize."
+            ) from exc
         except requests.ConnectionError as exc:
             if isinstance(exc, requests.exceptions.ConnectTimeout) or "Connection refused" in str(exc):
                 raise network_error(exc, what) from exc
@@ -217,4 +229,4 @@ def _token_call(call, what: str) -> TokenSet:
             raise network_error(exc, what) from exc
 
 
-__all__ = ["AuthorizationRequest", "refresh", "LostResponse", "make_verifier", "challenge_for", "jwt_claims"]
+__all__ = ["AuthorizationRequest", "LostResponse", "challenge_for", "jwt_claims", "make_verifier", "refresh"]

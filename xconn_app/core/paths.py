@@ -32,7 +32,7 @@ PER_USER = "per-user"
 
 def default_machine_dir() -> Path:
     if os.name == "nt":
-        return Path(os.environ.get("ProgramData") or r"C:\ProgramData") / APP
+        return Path(os.environ.get("PROGRAMDATA") or r"C:\ProgramData") / APP
     if sys.platform == "darwin":
         return Path("/Library/Application Support") / APP
     return Path("/var/lib") / APP
@@ -83,28 +83,40 @@ def _own_group(gid: int) -> bool:
 
 
 def machine_policy() -> Policy:
-    return Policy(folder_owner=lambda uid: uid == 0, file_owner=_writer, group_write=_admin_group_gid,
-                  ancestor_owner=lambda uid: uid == 0)
+    return Policy(
+        folder_owner=lambda uid: uid == 0,
+        file_owner=_writer,
+        group_write=_admin_group_gid,
+        ancestor_owner=lambda uid: uid == 0,
+    )
 
 
 def status_policy() -> Policy:
     """status/: a root-owned sticky drop box inside the machine folder (which the list administrators'
     group may write); each file must belong to the user it is named after (statusboard checks that)."""
-    return Policy(folder_owner=lambda uid: uid == 0, file_owner=lambda uid: True, group_write=_admin_group_gid,
-                  ancestor_owner=lambda uid: uid == 0, sticky=True)
+    return Policy(
+        folder_owner=lambda uid: uid == 0,
+        file_owner=lambda uid: True,
+        group_write=_admin_group_gid,
+        ancestor_owner=lambda uid: uid == 0,
+        sticky=True,
+    )
 
 
 def chosen_policy() -> Policy:
     if os.name == "posix" and os.geteuid() == 0:
         # root acts only where no plain user could have changed anything
-        return Policy(folder_owner=lambda uid: uid == 0 or accounts.is_admin_uid(uid), file_owner=_writer,
-                      group_write=_admin_group_gid, ancestor_owner=_writer)
+        return Policy(
+            folder_owner=lambda uid: uid == 0 or accounts.is_admin_uid(uid),
+            file_owner=_writer,
+            group_write=_admin_group_gid,
+            ancestor_owner=_writer,
+        )
     return Policy(folder_owner=_writer, file_owner=_writer, group_write=_own_group, ancestor_owner=_writer)
 
 
 def user_policy() -> Policy:
-    return Policy(folder_owner=_me_or_root, file_owner=_me_or_root, group_write=_own_group,
-                  ancestor_owner=_me_or_root)
+    return Policy(folder_owner=_me_or_root, file_owner=_me_or_root, group_write=_own_group, ancestor_owner=_me_or_root)
 
 
 @dataclass(frozen=True)
@@ -123,7 +135,8 @@ class ListLocation:
     @property
     def scope(self) -> str:  # the words shown to people
         return {MACHINE: "shared by every user of this computer", PER_USER: "this user's own list"}.get(
-            self.kind, f"chosen with {self.how}")
+            self.kind, f"chosen with {self.how}"
+        )
 
     def folder(self) -> SafeFolder:
         policy = {MACHINE: machine_policy, PER_USER: user_policy}.get(self.kind, chosen_policy)()
@@ -151,8 +164,10 @@ def resolve(config_dir: str | os.PathLike | None = None) -> ListLocation:
         location.folder().check()
         return location
     except FileNotFoundError:
-        why = (f"there is no shared connection list on this computer yet ({machine}); "
-               "an administrator creates it by installing xconn or with: xconn setup-machine")
+        why = (
+            f"there is no shared connection list on this computer yet ({machine}); "
+            "an administrator creates it by installing xconn or with: xconn setup-machine"
+        )
     except UnsafeLocation as exc:
         if accounts.is_root():
             raise UnsafeLocation(exc.message + " As an administrator xconn does not use it.", exc.next_step) from exc

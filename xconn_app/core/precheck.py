@@ -54,8 +54,12 @@ def check(endpoints: Endpoints, client_id: str, redirect_url: str, scopes: list[
                 return CheckVerdict(ACCEPTED, "Xero knows this Client ID and redirect URL.")
             if path.startswith("/identity/error"):
                 http.cookies.clear()
-                page = http.get(urljoin(endpoints.login + "/", location), allow_redirects=False, timeout=timeout,
-                                headers={"Accept": "text/html"})
+                page = http.get(
+                    urljoin(endpoints.login + "/", location),
+                    allow_redirects=False,
+                    timeout=timeout,
+                    headers={"Accept": "text/html"},
+                )
                 return classify_page(page.text[:MAX_PAGE], redirect_url, scopes)
             return CheckVerdict(UNKNOWN, cause="an unexpected redirect")
         return classify_page(resp.text[:MAX_PAGE], redirect_url, scopes)
@@ -78,29 +82,49 @@ def classify(error: str, description: str, redirect_url: str, scopes: list[str])
     said = description.lower()
     if error == "unauthorized_client" and "unknown client" in said:
         return CheckVerdict(
-            REFUSED, "Xero does not know this Client ID (or the app is disabled).",
-            "Copy the Client ID again from developer.xero.com > My Apps > your app > Configuration.", "client")
+            REFUSED,
+            "Xero does not know this Client ID (or the app is disabled).",
+            "Copy the Client ID again from developer.xero.com > My Apps > your app > Configuration.",
+            "client",
+        )
     if "redirect_uri" in said:
         return CheckVerdict(
-            REFUSED, f"Xero's app does not have {visible(redirect_url)} registered exactly as a Redirect URI.",
+            REFUSED,
+            f"Xero's app does not have {visible(redirect_url)} registered exactly as a Redirect URI.",
             "At developer.xero.com > My Apps > your app > Configuration, add exactly this address (same port and "
-            "path) as a Redirect URI, or change the Application URL here to one registered there.", "redirect")
+            "path) as a Redirect URI, or change the Application URL here to one registered there.",
+            "redirect",
+        )
     if error == "unauthorized_client" and "scope" in said:
         suspects = scope_catalogue.suspects_for_refusal(scopes)
         named = ", ".join(suspects) if suspects else "one of the scopes"
-        why = (f"apps created on or after {scope_catalogue.GRANULAR_FROM} may use only the granular scopes"
-               if any(s in scope_catalogue.DEPRECATED for s in suspects) else "it needs Xero's approval")
+        why = (
+            f"apps created on or after {scope_catalogue.GRANULAR_FROM} may use only the granular scopes"
+            if any(s in scope_catalogue.DEPRECATED for s in suspects)
+            else "it needs Xero's approval"
+        )
         return CheckVerdict(
-            REFUSED, f"Xero refused {named} for this app" + (f": {why}." if suspects else "."),
-            f"Remove {named} under Scopes (use the 'Invoice capture' preset), then try again.", "scope")
+            REFUSED,
+            f"Xero refused {named} for this app" + (f": {why}." if suspects else "."),
+            f"Remove {named} under Scopes (use the 'Invoice capture' preset), then try again.",
+            "scope",
+        )
     if error == "invalid_scope" and "openid" in said:
-        return CheckVerdict(REFUSED, "Xero needs the scope openid when profile or email is asked for.",
-                            "Add openid under Scopes (or choose a preset).", "scope")
+        return CheckVerdict(
+            REFUSED,
+            "Xero needs the scope openid when profile or email is asked for.",
+            "Add openid under Scopes (or choose a preset).",
+            "scope",
+        )
     if error in ("invalid_scope", "invalid_request") and "scope" in said:
         bad = scope_catalogue.unknown(scopes)
         named = ", ".join(bad) if bad else "a scope"
-        return CheckVerdict(REFUSED, f"Xero does not know {named}.",
-                            "Check the spelling under Scopes, or choose a preset.", "scope")
-    return CheckVerdict(REFUSED, f"Xero refused the sign-in request: {visible(error)} ({visible(description, 200)}).",
-                        "Check the Client ID, the Application URL and the scopes against your app at developer.xero.com.",
-                        "other")
+        return CheckVerdict(
+            REFUSED, f"Xero does not know {named}.", "Check the spelling under Scopes, or choose a preset.", "scope"
+        )
+    return CheckVerdict(
+        REFUSED,
+        f"Xero refused the sign-in request: {visible(error)} ({visible(description, 200)}).",
+        "Check the Client ID, the Application URL and the scopes against your app at developer.xero.com.",
+        "other",
+    )

@@ -70,8 +70,12 @@ class ProfileBook:
             previous = next((c for c in data.connections if c.id == profile.connection_id), None)
             conn = self.definitions.find(data, connection) if connection else None
             profile.connection_id = conn.id if conn else ""
-            record("profile switched", conn, f"{profile.name} now uses {conn.name if conn else 'no connection'}"
-                   + (f" (was {previous.name})" if previous else ""))
+            record(
+                "profile switched",
+                conn,
+                f"{profile.name} now uses {conn.name if conn else 'no connection'}"
+                + (f" (was {previous.name})" if previous else ""),
+            )
         return profile
 
     def usage(self, key) -> list[Profile]:
@@ -90,18 +94,31 @@ class ProfileBook:
                 chosen = {self.definitions.find_profile(data, n).id for n in profile_names}
                 wrong = [p.name for p in data.profiles if p.id in chosen and p.connection_id != src.id]
                 if wrong:
-                    raise InvalidInput(f"These profiles do not use '{visible(src.name)}': "
-                                       f"{visible(', '.join(wrong))}.", "Pick profiles from the Usage list.")
-            result = SwitchResult(source_id=src.id, target_id=dst.id, source_name=src.name, target_name=dst.name,
-                                  source_org=src.tenant_name, target_org=dst.tenant_name)
+                    raise InvalidInput(
+                        f"These profiles do not use '{visible(src.name)}': {visible(', '.join(wrong))}.",
+                        "Pick profiles from the Usage list.",
+                    )
+            result = SwitchResult(
+                source_id=src.id,
+                target_id=dst.id,
+                source_name=src.name,
+                target_name=dst.name,
+                source_org=src.tenant_name,
+                target_org=dst.tenant_name,
+            )
             for p in data.profiles:
                 if p.connection_id == src.id and (chosen is None or p.id in chosen):
                     p.connection_id = dst.id
                     result.moved.append(p.name)
                     result.moved_ids.append(p.id)
             if result.moved:
-                record("profiles switched", src, f"{len(result.moved)} from {src.name} to {dst.name}: "
-                       + ", ".join(result.moved[:20]) + ("…" if len(result.moved) > 20 else ""))
+                record(
+                    "profiles switched",
+                    src,
+                    f"{len(result.moved)} from {src.name} to {dst.name}: "
+                    + ", ".join(result.moved[:20])
+                    + ("…" if len(result.moved) > 20 else ""),
+                )
         return result
 
     def undo_switch(self, result: SwitchResult) -> list[str]:
@@ -114,6 +131,9 @@ class ProfileBook:
                     p.connection_id = src.id
                     back.append(p.name)
             if back:
-                record("profiles switched back", src, f"{len(back)} from {result.target_name} back to {src.name} "
-                       "(undo): " + ", ".join(back[:20]))
+                record(
+                    "profiles switched back",
+                    src,
+                    f"{len(back)} from {result.target_name} back to {src.name} (undo): " + ", ".join(back[:20]),
+                )
         return back

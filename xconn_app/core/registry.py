@@ -96,8 +96,11 @@ def _connection(raw: object, n: int) -> Connection:
         raise Invalid(f"{where} is not an object")
     where = f"connection {n} ({visible(str(raw.get('name', '?')), 40)})"
     scopes = raw.get("scopes", [])
-    if not isinstance(scopes, list) or len(scopes) > MAX_SCOPES or not all(
-            isinstance(s, str) and len(s) <= 200 for s in scopes):
+    if (
+        not isinstance(scopes, list)
+        or len(scopes) > MAX_SCOPES
+        or not all(isinstance(s, str) and len(s) <= 200 for s in scopes)
+    ):
         raise Invalid(f"{where}: scopes should be a list of up to {MAX_SCOPES} texts")
     return Connection(
         id=_id(raw, "id", where),
@@ -121,8 +124,11 @@ def _profile(raw: object, n: int) -> Profile:
     where = f"capture profile {n}"
     if not isinstance(raw, dict):
         raise Invalid(f"{where} is not an object")
-    return Profile(id=_id(raw, "id", where), name=_text(raw, "name", where, required=True, limit=200),
-                   connection_id=_id(raw, "connection_id", where, required=False))
+    return Profile(
+        id=_id(raw, "id", where),
+        name=_text(raw, "name", where, required=True, limit=200),
+        connection_id=_id(raw, "connection_id", where, required=False),
+    )
 
 
 def _legacy_grants(raw: dict, conn_id: str, into: dict[str, dict[str, dict]]) -> None:
@@ -136,8 +142,11 @@ def _legacy_grants(raw: dict, conn_id: str, into: dict[str, dict[str, dict]]) ->
         entry = {}
         for key in ("authorized_at", "last_refresh"):
             value = g.get(key)
-            entry[key] = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
-                and math.isfinite(value) else 0.0
+            entry[key] = (
+                float(value)
+                if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+                else 0.0
+            )
         entry["needs_reauthorization"] = g.get("needs_reauthorization") is True
         for key in ("authorized_host", "reason"):
             entry[key] = g[key][:MAX_TEXT] if isinstance(g.get(key), str) else ""
@@ -257,8 +266,9 @@ class Registry:
         if self.location.machine or self.folder.exists():
             return
         try:
-            self.location.path.mkdir(parents=True, exist_ok=True, mode=0o700 if self.location.kind == "per-user"
-                                     else 0o755)
+            self.location.path.mkdir(
+                parents=True, exist_ok=True, mode=0o700 if self.location.kind == "per-user" else 0o755
+            )
         except OSError as exc:
             raise unwritable(self.location.path, exc) from exc
 

@@ -97,18 +97,21 @@ class SafeFolder:
     def _unsafe(self, detail: str, fix: str = "") -> UnsafeLocation:
         return UnsafeLocation(
             f"xconn does not trust the {self.what} {visible(self.path)}: {detail}.",
-            fix or "Ask IT to repair it: run 'xconn setup-machine' as an administrator (it fixes owners and "
-                   "modes), or remove what is named here.",
+            fix
+            or "Ask IT to repair it: run 'xconn setup-machine' as an administrator (it fixes owners and "
+            "modes), or remove what is named here.",
         )
 
     def _check_ancestor(self, st: os.stat_result, where: str) -> None:
         if not stat.S_ISDIR(st.st_mode):
             raise self._unsafe(f"{visible(where)} is not a folder")
-        writable_by_others = (st.st_mode & 0o002 or (st.st_mode & 0o020 and not self.policy.group_write(st.st_gid))) \
-            and not st.st_mode & stat.S_ISVTX
+        writable_by_others = (
+            st.st_mode & 0o002 or (st.st_mode & 0o020 and not self.policy.group_write(st.st_gid))
+        ) and not st.st_mode & stat.S_ISVTX
         if not self.policy.ancestor_owner(st.st_uid) or writable_by_others:
-            raise self._unsafe(f"the folder above it, {visible(where)}, is {_describe_mode(st)}, so others could "
-                               "swap what is inside")
+            raise self._unsafe(
+                f"the folder above it, {visible(where)}, is {_describe_mode(st)}, so others could swap what is inside"
+            )
 
     def check_folder_stat(self, st: os.stat_result) -> None:
         if not stat.S_ISDIR(st.st_mode):
@@ -117,14 +120,16 @@ class SafeFolder:
             raise self._unsafe(f"it is {_describe_mode(st)}")
         if self.policy.sticky:
             if not st.st_mode & stat.S_ISVTX:
-                raise self._unsafe(f"it is {_describe_mode(st)} without the sticky bit, so anyone could replace "
-                                   "another user's file")
+                raise self._unsafe(
+                    f"it is {_describe_mode(st)} without the sticky bit, so anyone could replace another user's file"
+                )
             return
         if st.st_mode & 0o002:
             raise self._unsafe(f"it is {_describe_mode(st)}: every user of this computer could change it")
         if st.st_mode & 0o020 and not self.policy.group_write(st.st_gid):
-            raise self._unsafe(f"it is {_describe_mode(st)} and writable for a group that is not the list "
-                               "administrators'")
+            raise self._unsafe(
+                f"it is {_describe_mode(st)} and writable for a group that is not the list administrators'"
+            )
 
     @contextlib.contextmanager
     def open(self) -> Iterator[int | None]:
@@ -188,14 +193,20 @@ class SafeFolder:
         if not stat.S_ISREG(st.st_mode):
             raise UnsafeLocation(f"{where} is not a regular file.", "Ask IT to remove it.")
         if st.st_nlink != 1:
-            raise UnsafeLocation(f"{where} has {st.st_nlink} names (hard links), so writing it could change "
-                                 "another file.", "Ask IT to remove it; xconn writes a new one.")
+            raise UnsafeLocation(
+                f"{where} has {st.st_nlink} names (hard links), so writing it could change another file.",
+                "Ask IT to remove it; xconn writes a new one.",
+            )
         if not self.policy.file_owner(st.st_uid):
-            raise UnsafeLocation(f"{where} belongs to {_owner_name(st.st_uid)}, who is not allowed to change it.",
-                                 "Ask IT to remove it or run 'xconn setup-machine' to repair the folder.")
+            raise UnsafeLocation(
+                f"{where} belongs to {_owner_name(st.st_uid)}, who is not allowed to change it.",
+                "Ask IT to remove it or run 'xconn setup-machine' to repair the folder.",
+            )
         if st.st_mode & 0o002:
-            raise UnsafeLocation(f"{where} can be changed by every user of this computer.",
-                                 "Ask IT to run 'xconn setup-machine' to repair the folder.")
+            raise UnsafeLocation(
+                f"{where} can be changed by every user of this computer.",
+                "Ask IT to run 'xconn setup-machine' to repair the folder.",
+            )
         return st
 
     def read(self, name: str, limit: int) -> bytes | None:
@@ -223,8 +234,11 @@ class SafeFolder:
                     chunks.append(chunk)
                     total += len(chunk)
                 if total > limit:
-                    raise FileTooBig(f"{visible(self.path / name)} grew past {_human(limit)} while being read.",
-                                     "Try again; ask IT to check the file if this repeats.", size=total)
+                    raise FileTooBig(
+                        f"{visible(self.path / name)} grew past {_human(limit)} while being read.",
+                        "Try again; ask IT to check the file if this repeats.",
+                        size=total,
+                    )
                 return b"".join(chunks)
             finally:
                 os.close(fd)
@@ -264,11 +278,14 @@ class SafeFolder:
             return os.open(name, flags, mode, dir_fd=dfd)
         except OSError as exc:
             if exc.errno == errno.ELOOP or (exc.errno == errno.EMLINK and sys_is_bsd()):
-                raise UnsafeLocation(f"{visible(self.path / name)} is a link; xconn never follows links in "
-                                     "this folder.", "Ask IT to remove the link.") from exc
+                raise UnsafeLocation(
+                    f"{visible(self.path / name)} is a link; xconn never follows links in this folder.",
+                    "Ask IT to remove the link.",
+                ) from exc
             if exc.errno == errno.ENXIO:  # a FIFO without a writer, opened for writing
-                raise UnsafeLocation(f"{visible(self.path / name)} is not a regular file.",
-                                     "Ask IT to remove it.") from exc
+                raise UnsafeLocation(
+                    f"{visible(self.path / name)} is not a regular file.", "Ask IT to remove it."
+                ) from exc
             raise
 
     def write(self, name: str, data: bytes, mode: int = 0o664) -> None:
@@ -281,7 +298,7 @@ class SafeFolder:
                 try:
                     view = memoryview(data)
                     while view:
-                        view = view[os.write(fd, view):]
+                        view = view[os.write(fd, view) :]
                     if POSIX:
                         os.fchmod(fd, mode)
                     os.fsync(fd)
@@ -419,8 +436,10 @@ def _release(fd: int) -> None:
 def unwritable(folder: Path, exc: OSError, what: str = "The connection list") -> RegistryUnwritable:
     """A plain error for a failed write (disk full, no permission, ...)."""
     if exc.errno == errno.ENOSPC:
-        return RegistryUnwritable(f"{what} in {visible(folder)} cannot be saved: the disk is full.",
-                                  "Free some disk space and try again. Nothing was changed.")
+        return RegistryUnwritable(
+            f"{what} in {visible(folder)} cannot be saved: the disk is full.",
+            "Free some disk space and try again. Nothing was changed.",
+        )
     return RegistryUnwritable(
         f"{what} in {visible(folder)} cannot be saved: {exc.strerror or exc}.",
         "Ask IT to check that folder's permissions (xconn setup-machine repairs the shared one). Nothing was changed.",
@@ -428,5 +447,6 @@ def unwritable(folder: Path, exc: OSError, what: str = "The connection list") ->
 
 
 def busy(what: str = "the connection list") -> RegistryBusy:
-    return RegistryBusy(f"Another xconn window or program is changing {what} right now.",
-                        "Wait a moment and try again.")
+    return RegistryBusy(
+        f"Another xconn window or program is changing {what} right now.", "Wait a moment and try again."
+    )

@@ -52,10 +52,12 @@ CATALOGUE: tuple[Scope, ...] = (
     Scope("accounting.reports.tenninetynine.read", "Read the 1099 report (United States)"),
     Scope("files", "Read and add files in Xero Files"),
     Scope("files.read", "Read Xero Files"),
-    Scope("accounting.transactions", "Old broad scope: invoices, payments, bank transactions and more",
-          deprecated=True),
-    Scope("accounting.transactions.read", "Old broad scope: read invoices, payments, bank transactions",
-          deprecated=True),
+    Scope(
+        "accounting.transactions", "Old broad scope: invoices, payments, bank transactions and more", deprecated=True
+    ),
+    Scope(
+        "accounting.transactions.read", "Old broad scope: read invoices, payments, bank transactions", deprecated=True
+    ),
     Scope("accounting.reports.read", "Old broad scope: read every report", deprecated=True),
 )
 BY_NAME = {s.name: s for s in CATALOGUE}
@@ -63,10 +65,19 @@ DEPRECATED = frozenset(s.name for s in CATALOGUE if s.deprecated)
 RESTRICTED_PREFIXES = ("paymentservices", "bankfeeds", "finance.")  # need Xero's approval (docs/XERO.md)
 
 PRESETS: dict[str, list[str]] = {
-    "Invoice capture": [*BASE_SCOPES, "accounting.invoices", "accounting.contacts", "accounting.settings.read",
-                        "accounting.attachments"],
-    "Read-only lookups": [*BASE_SCOPES, "accounting.invoices.read", "accounting.contacts.read",
-                          "accounting.settings.read"],
+    "Invoice capture": [
+        *BASE_SCOPES,
+        "accounting.invoices",
+        "accounting.contacts",
+        "accounting.settings.read",
+        "accounting.attachments",
+    ],
+    "Read-only lookups": [
+        *BASE_SCOPES,
+        "accounting.invoices.read",
+        "accounting.contacts.read",
+        "accounting.settings.read",
+    ],
 }
 DEFAULT_PRESET = "Invoice capture"
 CUSTOM = "Custom"
@@ -86,9 +97,11 @@ def deprecation_note(scopes: list[str]) -> str:
     broad = [s for s in scopes if s in DEPRECATED]
     if not broad:
         return ""
-    return (f"{', '.join(broad)}: Xero apps created on or after {GRANULAR_FROM} cannot use "
-            f"{'this scope' if len(broad) == 1 else 'these scopes'}, and older apps only until {BROAD_UNTIL}. "
-            "Prefer the granular scopes (e.g. accounting.invoices).")
+    return (
+        f"{', '.join(broad)}: Xero apps created on or after {GRANULAR_FROM} cannot use "
+        f"{'this scope' if len(broad) == 1 else 'these scopes'}, and older apps only until {BROAD_UNTIL}. "
+        "Prefer the granular scopes (e.g. accounting.invoices)."
+    )
 
 
 def suspects_for_refusal(scopes: list[str]) -> list[str]:

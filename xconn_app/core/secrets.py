@@ -60,15 +60,24 @@ def _how_to_fix() -> str:
     elif sys.platform == "darwin":
         store = "the login Keychain (unlock it in Keychain Access)"
     elif frozen:
-        store = ("a Secret Service in your desktop session: GNOME Keyring (package gnome-keyring; for the "
-                 "daily keep-alive also dbus-user-session) or KeePassXC with its Secret Service integration on; "
-                 "xconn reaches it over D-Bus by itself")
+        store = (
+            "a Secret Service in your desktop session: GNOME Keyring (package gnome-keyring; for the "
+            "daily keep-alive also dbus-user-session) or KeePassXC with its Secret Service integration on; "
+            "xconn reaches it over D-Bus by itself"
+        )
     else:
-        store = ("a Secret Service in your desktop session: GNOME Keyring (package gnome-keyring) with the "
-                 "Python package secretstorage (Debian: python3-secretstorage), or KWallet with dbus-python")
-    server = ("On a server without one, choose a store explicitly: PYTHON_KEYRING_BACKEND="
-              "keyrings.alt.file.PlaintextKeyring keeps tokens unencrypted in a file in your home folder") if frozen else \
-        "On a server without one, set PYTHON_KEYRING_BACKEND to a backend you trust"
+        store = (
+            "a Secret Service in your desktop session: GNOME Keyring (package gnome-keyring) with the "
+            "Python package secretstorage (Debian: python3-secretstorage), or KWallet with dbus-python"
+        )
+    server = (
+        (
+            "On a server without one, choose a store explicitly: PYTHON_KEYRING_BACKEND="
+            "keyrings.alt.file.PlaintextKeyring keeps tokens unencrypted in a file in your home folder"
+        )
+        if frozen
+        else "On a server without one, set PYTHON_KEYRING_BACKEND to a backend you trust"
+    )
     return f"Install or unlock a password store: {store}. {server}."
 
 
@@ -92,9 +101,7 @@ class TokenStore:
                 try:
                     backend = keyring.get_keyring()
                 except Exception:
-                    raise KeyringUnavailable(
-                        "The password store could not be opened.", HOW_TO_FIX
-                    ) from None
+                    raise KeyringUnavailable("The password store could not be opened.", HOW_TO_FIX) from None
             problem = backend_problem(backend)
             if problem:
                 raise KeyringUnavailable(f"xconn cannot keep tokens safely: {problem}.", HOW_TO_FIX)

@@ -55,8 +55,9 @@ class CheckResult:
 
 
 class Service:
-    def __init__(self, config_dir=None, *, store: TokenStore | None = None, endpoints=None, location=None,
-                 state_dir=None):
+    def __init__(
+        self, config_dir=None, *, store: TokenStore | None = None, endpoints=None, location=None, state_dir=None
+    ):
         from . import accounts
 
         self.location = location or paths.resolve(config_dir)
@@ -69,10 +70,12 @@ class Service:
         self.board = StatusBoard(self.location.status_folder())
         self._endpoints = endpoints
         self._xero = None
-        self.broker = TokenBroker(self.store, self.grants, self.state, lambda: self.endpoints, self._own_event,
-                                  self.publish_status)
-        self.authorizer = Authorizer(lambda: self.endpoints, lambda: self.xero, self.broker, self.grants,
-                                     self._own_event, self.publish_status)
+        self.broker = TokenBroker(
+            self.store, self.grants, self.state, lambda: self.endpoints, self._own_event, self.publish_status
+        )
+        self.authorizer = Authorizer(
+            lambda: self.endpoints, lambda: self.xero, self.broker, self.grants, self._own_event, self.publish_status
+        )
         self.profile_book = ProfileBook(self.definitions)
         from .keepalive import KeepAlive
 
@@ -116,8 +119,11 @@ class Service:
         data = self.definitions.load()
         self._claim_legacy(data)
         ids = {c.id for c in data.connections}
-        stale = [cid for cid, g in self.grants.all().items()
-                 if cid not in ids and now() - g.authorized_at > PRUNE_AFTER_SECONDS]
+        stale = [
+            cid
+            for cid, g in self.grants.all().items()
+            if cid not in ids and now() - g.authorized_at > PRUNE_AFTER_SECONDS
+        ]
         if stale:
             for cid in stale:
                 self.broker.forget(cid)
@@ -161,8 +167,12 @@ class Service:
             if grant is None:
                 continue
             status, text = status_of(c, grant)
-            entries[c.id] = {"status": status.value, "text": text, "last_refresh": grant.last_refresh,
-                             "authorized_at": grant.authorized_at}
+            entries[c.id] = {
+                "status": status.value,
+                "text": text,
+                "last_refresh": grant.last_refresh,
+                "authorized_at": grant.authorized_at,
+            }
         self.board.publish(entries)
 
     # -- lookups ---------------------------------------------------------------------------------------
@@ -195,19 +205,40 @@ class Service:
     # -- definitions: add / edit / delete (list administrators) -----------------------------------------
     @staticmethod
     def validate_fields(name, client_id, redirect_url, scopes=None) -> tuple[str, str, str, list[str]]:
-        return (validate.name(name), validate.client_id(client_id), validate.redirect_url(redirect_url),
-                validate.scopes(scopes if scopes else DEFAULT_SCOPES))
+        return (
+            validate.name(name),
+            validate.client_id(client_id),
+            validate.redirect_url(redirect_url),
+            validate.scopes(scopes if scopes else DEFAULT_SCOPES),
+        )
 
-    def add(self, name, client_id, redirect_url, scopes=None, *, tenant: Tenant | None = None,
-            connection_id: str | None = None) -> Connection:
+    def add(
+        self,
+        name,
+        client_id,
+        redirect_url,
+        scopes=None,
+        *,
+        tenant: Tenant | None = None,
+        connection_id: str | None = None,
+    ) -> Connection:
         """Add a definition (connection_id: the id a draft was authorized under, so its grant fits)."""
         name, client_id, redirect_url, scopes = self.validate_fields(name, client_id, redirect_url, scopes)
         me, at = current_user(), now()
         with self.definitions.change("add connections") as (data, record):
             self.definitions.check_unique(data, name)
-            conn = Connection(name=name, client_id=client_id, redirect_url=redirect_url, scopes=scopes,
-                              created_at=at, created_by=me, updated_at=at, updated_by=me,
-                              definition_changed_at=at, definition_changed_by=me)
+            conn = Connection(
+                name=name,
+                client_id=client_id,
+                redirect_url=redirect_url,
+                scopes=scopes,
+                created_at=at,
+                created_by=me,
+                updated_at=at,
+                updated_by=me,
+                definition_changed_at=at,
+                definition_changed_by=me,
+            )
             if connection_id:
                 if any(c.id == connection_id for c in data.connections) or not is_id(connection_id):
                     raise InvalidInput("That connection was saved already.", "Close this window and edit it instead.")
@@ -221,19 +252,29 @@ class Service:
         self.publish_status()
         return conn
 
-    def edit(self, key, *, name=None, client_id=None, redirect_url=None, scopes=None,
-             tenant: Tenant | None = None) -> Connection:
+    def edit(
+        self, key, *, name=None, client_id=None, redirect_url=None, scopes=None, tenant: Tenant | None = None
+    ) -> Connection:
         me, at = current_user(), now()
         with self.definitions.change("change connections") as (data, record):
             conn = self.definitions.find(data, key)
-            new = self.validate_fields(conn.name if name is None else name,
-                                       conn.client_id if client_id is None else client_id,
-                                       conn.redirect_url if redirect_url is None else redirect_url,
-                                       conn.scopes if scopes is None else scopes)
+            new = self.validate_fields(
+                conn.name if name is None else name,
+                conn.client_id if client_id is None else client_id,
+                conn.redirect_url if redirect_url is None else redirect_url,
+                conn.scopes if scopes is None else scopes,
+            )
             self.definitions.check_unique(data, new[0], conn.id)
-            changes = [label for label, old, value in (
-                ("name", conn.name, new[0]), ("Client ID", conn.client_id, new[1]),
-                ("redirect URL", conn.redirect_url, new[2]), ("scopes", conn.scopes, new[3])) if old != value]
+            changes = [
+                label
+                for label, old, value in (
+                    ("name", conn.name, new[0]),
+                    ("Client ID", conn.client_id, new[1]),
+                    ("redirect URL", conn.redirect_url, new[2]),
+                    ("scopes", conn.scopes, new[3]),
+                )
+                if old != value
+            ]
             before, before_client = conn.fingerprint, conn.client_id
             conn.name, conn.client_id, conn.redirect_url, conn.scopes = new
             if conn.fingerprint != before:
@@ -243,8 +284,11 @@ class Service:
                 changes.append(f"organisation now {tenant.tenant_name}")
             if changes:
                 conn.updated_at, conn.updated_by = at, me
-                record("edited", conn, ", ".join(changes) + (
-                    " (everyone must authorize it again)" if conn.fingerprint != before else ""))
+                record(
+                    "edited",
+                    conn,
+                    ", ".join(changes) + (" (everyone must authorize it again)" if conn.fingerprint != before else ""),
+                )
         if tenant is not None:
             self._note_tenant(conn, tenant)
         if conn.client_id != before_client:
@@ -263,7 +307,8 @@ class Service:
                 names = ", ".join(visible(t.tenant_name) for t in tenants) or "none"
                 raise TenantUnavailable(
                     f"This connection cannot reach an organisation called '{visible(wanted)}'. It can reach: {names}.",
-                    "Pick one of those, or authorize again and allow access to that organisation.")
+                    "Pick one of those, or authorize again and allow access to that organisation.",
+                )
             tenant = found[0]
         return self.edit(key, tenant=tenant)
 
@@ -283,8 +328,11 @@ class Service:
         at Xero disconnects them all (Xero acts per Xero user and app, docs/XERO.md)."""
         data = self.load()
         conn = self.definitions.find(data, key)
-        return [c for c in data.connections if c.id != conn.id and c.client_id == conn.client_id
-                and conn.tenant_id and c.tenant_id == conn.tenant_id]
+        return [
+            c
+            for c in data.connections
+            if c.id != conn.id and c.client_id == conn.client_id and conn.tenant_id and c.tenant_id == conn.tenant_id
+        ]
 
     def delete(self, key, *, switch_to=None, force=False, disconnect=False, disconnect_anyway=False) -> list[str]:
         """Delete a connection. Profiles using it need switch_to (another connection) or force.
@@ -305,7 +353,8 @@ class Service:
             raise ConnectionInUse(
                 f"'{visible(conn.name)}' is used by {_count(len(users), 'capture profile')}: "
                 f"{visible(', '.join(users[:10]))}" + ("…" if len(users) > 10 else "") + ".",
-                "Switch those profiles to another connection first, or delete anyway and they will have no connection.")
+                "Switch those profiles to another connection first, or delete anyway and they will have no connection.",
+            )
         if disconnect:
             self._disconnect(conn, disconnect_anyway)
         with self.definitions.change("delete connections") as (data, record):
@@ -314,8 +363,12 @@ class Service:
                 if p.connection_id == conn.id:
                     p.connection_id = target.id if target else ""
             data.connections = [c for c in data.connections if c.id != conn.id]
-            record("deleted", conn, ("disconnected at Xero; " if disconnect else "")
-                   + (f"profiles switched to {target.name}" if target and users else ""))
+            record(
+                "deleted",
+                conn,
+                ("disconnected at Xero; " if disconnect else "")
+                + (f"profiles switched to {target.name}" if target and users else ""),
+            )
         self.broker.forget(conn.id)
         try:
             self.grants.remove(conn.id)
@@ -336,7 +389,8 @@ class Service:
                 f"organisation for every connection of this Xero app and Xero user, including other users of this "
                 "computer signed in to Xero with the same Xero login.",
                 "Delete it without disconnecting, or confirm that the others may stop working "
-                "(command line: --disconnect-anyway).")
+                "(command line: --disconnect-anyway).",
+            )
         self.broker.with_token(conn, lambda token: self.xero.disconnect(token, grant.xero_connection_id))
 
     def revoke(self, key) -> list[Connection]:
@@ -345,8 +399,11 @@ class Service:
         conn = self.get(key)
         tokens = self.store.load(conn.id)
         if tokens is None:
-            raise NotAuthorized(f"Connection '{visible(conn.name)}' is not authorized for {current_user()}; "
-                                "there is nothing to revoke.", "")
+            raise NotAuthorized(
+                f"Connection '{visible(conn.name)}' is not authorized for {current_user()}; "
+                "there is nothing to revoke.",
+                "",
+            )
         affected = [c for c in self.connections() if c.id != conn.id and c.client_id == conn.client_id]
         self.xero.revoke(conn.client_id, tokens.refresh_token)
         for c in [conn, *affected]:
@@ -364,15 +421,26 @@ class Service:
         if existing is not None and not self.may_change:
             return existing  # others authorize the definition as it is
         base = existing or Connection(name="", client_id="", redirect_url="")
-        fields = self.validate_fields(*(base_value if values.get(k) is None else values[k] for k, base_value in (
-            ("name", base.name), ("client_id", base.client_id), ("redirect_url", base.redirect_url),
-            ("scopes", base.scopes))))
+        fields = self.validate_fields(
+            *(
+                base_value if values.get(k) is None else values[k]
+                for k, base_value in (
+                    ("name", base.name),
+                    ("client_id", base.client_id),
+                    ("redirect_url", base.redirect_url),
+                    ("scopes", base.scopes),
+                )
+            )
+        )
         self.definitions.check_unique(data, fields[0], existing.id if existing else None)
         draft = Connection(name=fields[0], client_id=fields[1], redirect_url=fields[2], scopes=fields[3])
         if existing is not None:
             draft.id = existing.id
-            draft.tenant_id, draft.tenant_name, draft.tenant_type = (existing.tenant_id, existing.tenant_name,
-                                                                     existing.tenant_type)
+            draft.tenant_id, draft.tenant_name, draft.tenant_type = (
+                existing.tenant_id,
+                existing.tenant_name,
+                existing.tenant_type,
+            )
         elif values.get("connection_id") and is_id(values["connection_id"]):
             draft.id = values["connection_id"]
         return draft
@@ -447,11 +515,13 @@ class Service:
         if profile:
             p = self.definitions.find_profile(data, profile)
             if not p.connection_id:
-                raise InvalidInput(f"Capture profile '{visible(p.name)}' has no connection.",
-                                   "Pick a connection for it on the Profiles tab.")
+                raise InvalidInput(
+                    f"Capture profile '{visible(p.name)}' has no connection.",
+                    "Pick a connection for it on the Profiles tab.",
+                )
             return self.definitions.find(data, p.connection_id)
         if not connection:
-            raise InvalidInput("Name a connection or a capture profile.", "For example: xconn token \"Head office\".")
+            raise InvalidInput("Name a connection or a capture profile.", 'For example: xconn token "Head office".')
         return self.definitions.find(data, connection)
 
     def access_token(self, connection=None, profile=None, *, force_refresh=False) -> str:
@@ -498,12 +568,26 @@ class Service:
         self.publish_status()
         status, text = status_of(conn, self.grants.get(conn.id))
         if not conn.tenant_id:
-            return CheckResult(conn, False, status, "No organisation is chosen for this connection.",
-                               "A list administrator edits it and picks one in the Tenant list.", tenants, limits)
+            return CheckResult(
+                conn,
+                False,
+                status,
+                "No organisation is chosen for this connection.",
+                "A list administrator edits it and picks one in the Tenant list.",
+                tenants,
+                limits,
+            )
         if not reachable:
-            return CheckResult(conn, False, status, f"The organisation '{visible(conn.tenant_name)}' is no longer "
-                               "connected to this app for your Xero user.",
-                               "Press Re-authorize and tick that organisation on Xero's page.", tenants, limits)
+            return CheckResult(
+                conn,
+                False,
+                status,
+                f"The organisation '{visible(conn.tenant_name)}' is no longer "
+                "connected to this app for your Xero user.",
+                "Press Re-authorize and tick that organisation on Xero's page.",
+                tenants,
+                limits,
+            )
         return CheckResult(conn, True, status, f"{text}: {visible(conn.tenant_name)} answers.", "", tenants, limits)
 
     # -- capture profiles ------------------------------------------------------------------------------

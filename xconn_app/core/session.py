@@ -18,20 +18,41 @@ from .model import Connection
 from .text import visible
 from .xero import XeroClient, raise_for_status
 
-_SESSION_ARGS = ("params", "data", "headers", "cookies", "files", "auth", "timeout", "allow_redirects", "proxies",
-                 "hooks", "stream", "verify", "cert", "json")
+_SESSION_ARGS = (
+    "params",
+    "data",
+    "headers",
+    "cookies",
+    "files",
+    "auth",
+    "timeout",
+    "allow_redirects",
+    "proxies",
+    "hooks",
+    "stream",
+    "verify",
+    "cert",
+    "json",
+)
 LIMITS_NOTE_EVERY = 60.0
 
 
 class XeroSession(requests.Session):
     """Refreshes its token by itself; see the module's docstring for what it raises."""
 
-    def __init__(self, broker, client: XeroClient, connection: Connection,
-                 on_limits: Callable[[Connection, dict], None] | None = None):
+    def __init__(
+        self,
+        broker,
+        client: XeroClient,
+        connection: Connection,
+        on_limits: Callable[[Connection, dict], None] | None = None,
+    ):
         super().__init__()
         if not connection.tenant_id:
-            raise NotFound(f"Connection '{visible(connection.name)}' has no organisation chosen.",
-                           "A list administrator edits it and picks one in the Tenant list.")
+            raise NotFound(
+                f"Connection '{visible(connection.name)}' has no organisation chosen.",
+                "A list administrator edits it and picks one in the Tenant list.",
+            )
         self._broker = broker
         self._client = client
         self._on_limits = on_limits
@@ -44,15 +65,24 @@ class XeroSession(requests.Session):
         return requests.Session.request(self, method, url, **kwargs)
 
     def request(self, method, url, *args, **kwargs):
-        kwargs.update(zip(_SESSION_ARGS, args))
+        kwargs.update(zip(_SESSION_ARGS, args, strict=False))  # positional ones, as requests.Session takes them
         headers = dict(kwargs.pop("headers", None) or {})
         conn = self.connection
         what = f"calling {visible(str(url).split('?')[0], 120)}"
 
         def call(token: str):
-            resp = self._client.send(method, url, what, access_token=token, tenant_id=conn.tenant_id,
-                                     organisation=conn.tenant_name, check=False, transport=self._transport,
-                                     headers=headers, **kwargs)
+            resp = self._client.send(
+                method,
+                url,
+                what,
+                access_token=token,
+                tenant_id=conn.tenant_id,
+                organisation=conn.tenant_name,
+                check=False,
+                transport=self._transport,
+                headers=headers,
+                **kwargs,
+            )
             if resp.status_code in (401, 403):
                 raise_for_status(resp, what, conn.tenant_name)
             return resp
@@ -66,4 +96,3 @@ class XeroSession(requests.Session):
         if limits and self._on_limits and time.monotonic() - self._limits_noted > LIMITS_NOTE_EVERY:
             self._limits_noted = time.monotonic()
             self._on_limits(self.connection, limits)
-

@@ -78,10 +78,9 @@ class StatusBoard:
             st = self.folder.stat(name)
             if st is None:
                 return None
-            if os.name == "posix":
-                if not key.startswith("uid-") or st.st_uid != int(key[4:]):
-                    log.warning("ignored status file %s: it is not owned by the user it names", visible(name))
-                    return None
+            if os.name == "posix" and (not key.startswith("uid-") or st.st_uid != int(key[4:])):
+                log.warning("ignored status file %s: it is not owned by the user it names", visible(name))
+                return None
             raw = self.folder.read(name, MAX_BYTES)
             if os.name == "posix":
                 st2 = self.folder.stat(name)
@@ -98,5 +97,8 @@ class StatusBoard:
         if os.name == "posix":
             user = accounts.user_name(int(key[4:]))  # from the file's owner, not from what it says
         conns = {cid: v for cid, v in doc["connections"].items() if isinstance(cid, str) and isinstance(v, dict)}
-        return OtherStatus(user=str(user)[:100], updated_at=float(updated) if isinstance(updated, (int, float)) else 0.0,
-                           connections=conns)
+        return OtherStatus(
+            user=str(user)[:100],
+            updated_at=float(updated) if isinstance(updated, (int, float)) else 0.0,
+            connections=conns,
+        )

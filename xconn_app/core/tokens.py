@@ -34,8 +34,15 @@ T = TypeVar("T")
 class TokenBroker:
     """Hands out access tokens for one user's grants; the only code that refreshes them."""
 
-    def __init__(self, store: TokenStore, grants: GrantStore, state: UserState, endpoints: Callable[[], Endpoints],
-                 on_event: Callable[[str, Connection, str], None], on_grants_changed: Callable[[], None]):
+    def __init__(
+        self,
+        store: TokenStore,
+        grants: GrantStore,
+        state: UserState,
+        endpoints: Callable[[], Endpoints],
+        on_event: Callable[[str, Connection, str], None],
+        on_grants_changed: Callable[[], None],
+    ):
         self.store = store
         self.grants = grants
         self.state = state
@@ -65,17 +72,23 @@ class TokenBroker:
 
     def _check_usable(self, conn: Connection, tokens: TokenSet | None, grant: Grant | None) -> None:
         if grant is not None:
-            status, text = status_of(conn, grant)
+            _status, text = status_of(conn, grant)
             if grant.fingerprint and grant.fingerprint != conn.fingerprint:
-                raise NotAuthorized(f"Connection '{conn.name}': {text[0].lower() + text[1:]}, so the earlier "
-                                    "authorization no longer fits.", STEP_AUTHORIZE)
+                raise NotAuthorized(
+                    f"Connection '{conn.name}': {text[0].lower() + text[1:]}, so the earlier "
+                    "authorization no longer fits.",
+                    STEP_AUTHORIZE,
+                )
             if grant.needs_reauthorization:
                 raise ReauthorizationRequired(
                     f"Connection '{conn.name}' needs re-authorization: Xero no longer accepts its grant"
-                    + (f" ({grant.reason})." if grant.reason else "."), STEP_REAUTHORIZE)
+                    + (f" ({grant.reason})." if grant.reason else "."),
+                    STEP_REAUTHORIZE,
+                )
         if tokens is None:
-            raise NotAuthorized(f"Connection '{conn.name}' is not authorized for {current_user()} on this computer.",
-                                STEP_AUTHORIZE)
+            raise NotAuthorized(
+                f"Connection '{conn.name}' is not authorized for {current_user()} on this computer.", STEP_AUTHORIZE
+            )
 
     def _refresh_locked(self, conn: Connection, tokens: TokenSet, grant: Grant | None) -> TokenSet:
         endpoints = self._endpoints()
@@ -87,7 +100,9 @@ class TokenBroker:
                 self.mark_needs_reauthorization(conn, "the answer to a token renewal was lost over 30 minutes ago")
                 raise ReauthorizationRequired(
                     f"Connection '{conn.name}' needs re-authorization: the answer to its last token renewal was "
-                    "lost, and Xero accepts the previous token for 30 minutes only.", STEP_REAUTHORIZE)
+                    "lost, and Xero accepts the previous token for 30 minutes only.",
+                    STEP_REAUTHORIZE,
+                )
             log.info("a renewal of %s lost its answer %.0f s ago: retrying with the same refresh token", conn.id, age)
         self._note(conn, refresh_sent_at=now())
         try:
@@ -98,15 +113,22 @@ class TokenBroker:
                 new = oauth.refresh(conn.client_id, tokens.refresh_token, endpoints)
         except ReauthorizationRequired as exc:
             self.mark_needs_reauthorization(conn, "Xero said invalid_grant when renewing the token")
-            raise ReauthorizationRequired(f"Connection '{conn.name}' needs re-authorization. {exc.message}",
-                                          exc.next_step) from exc
+            raise ReauthorizationRequired(
+                f"Connection '{conn.name}' needs re-authorization. {exc.message}", exc.next_step
+            ) from exc
         remember_secret(new.access_token, new.refresh_token, new.id_token)
         if not new.refresh_token:
             new.refresh_token = tokens.refresh_token
         self.store.save(conn.id, new)  # before the token is used by anyone
         self._cache[conn.id] = new
-        self._note(conn, refresh_sent_at=0.0, last_refresh=now(), needs_reauthorization=False, reason="",
-                   granted_scopes=new.scope or (grant.granted_scopes if grant else ""))
+        self._note(
+            conn,
+            refresh_sent_at=0.0,
+            last_refresh=now(),
+            needs_reauthorization=False,
+            reason="",
+            granted_scopes=new.scope or (grant.granted_scopes if grant else ""),
+        )
         log.info("renewed the access token of connection %s", conn.id)
         return new
 
@@ -116,8 +138,12 @@ class TokenBroker:
             with self.grants.edit() as grants:
                 grant = grants.get(conn.id)
                 if grant is None:
-                    grant = grants[conn.id] = Grant(connection_id=conn.id, authorized_at=now(),
-                                                    authorized_host=current_host(), fingerprint=conn.fingerprint)
+                    grant = grants[conn.id] = Grant(
+                        connection_id=conn.id,
+                        authorized_at=now(),
+                        authorized_host=current_host(),
+                        fingerprint=conn.fingerprint,
+                    )
                 for key, value in changes.items():
                     setattr(grant, key, value)
         except XconnError as exc:
@@ -141,8 +167,9 @@ class TokenBroker:
             return call(token)
         except AccessTokenRejected as exc:
             self.mark_needs_reauthorization(conn, "Xero rejected a freshly renewed access token")
-            raise ReauthorizationRequired(f"Xero rejects the tokens of connection '{conn.name}': the access was "
-                                          "revoked.", STEP_REAUTHORIZE) from exc
+            raise ReauthorizationRequired(
+                f"Xero rejects the tokens of connection '{conn.name}': the access was revoked.", STEP_REAUTHORIZE
+            ) from exc
 
     # -- storing and forgetting ------------------------------------------------------------------------
     def save(self, conn_id: str, tokens: TokenSet) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -44,18 +45,31 @@ class Transfer:
         data = self.definitions.load()
         names = {c.id: c.name for c in data.connections}
         doc = {
-            "kind": EXPORT_KIND, "version": 1, "exported_at": iso(now()),
+            "kind": EXPORT_KIND,
+            "version": 1,
+            "exported_at": iso(now()),
             "exported_by": f"{current_user()}@{current_host()}",
-            "connections": [{"name": c.name, "client_id": c.client_id, "redirect_url": c.redirect_url,
-                             "scopes": c.scopes, "tenant_id": c.tenant_id, "tenant_name": c.tenant_name,
-                             "tenant_type": c.tenant_type} for c in data.connections],
+            "connections": [
+                {
+                    "name": c.name,
+                    "client_id": c.client_id,
+                    "redirect_url": c.redirect_url,
+                    "scopes": c.scopes,
+                    "tenant_id": c.tenant_id,
+                    "tenant_name": c.tenant_name,
+                    "tenant_type": c.tenant_type,
+                }
+                for c in data.connections
+            ],
             "profiles": [{"name": p.name, "connection": names.get(p.connection_id, "")} for p in data.profiles],
         }
         try:
             Path(path).write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
         except OSError as exc:
-            raise InvalidInput(f"{visible(path)} cannot be written ({exc.strerror or exc}).",
-                               "Choose another folder, such as Documents.") from exc
+            raise InvalidInput(
+                f"{visible(path)} cannot be written ({exc.strerror or exc}).",
+                "Choose another folder, such as Documents.",
+            ) from exc
         self.definitions.record("exported", None, f"{len(data.connections)} connection(s) to {path}")
         return len(data.connections)
 
@@ -67,12 +81,16 @@ class Transfer:
                 raise InvalidInput(f"{visible(path)} is far too big to be an xconn export file.", NOT_AN_EXPORT)
             doc = json.loads(p.read_text(encoding="utf-8"))
         except OSError as exc:
-            raise InvalidInput(f"{visible(path)} cannot be read ({exc.strerror or exc}).", "Check the file name.") \
-                from exc
+            raise InvalidInput(
+                f"{visible(path)} cannot be read ({exc.strerror or exc}).", "Check the file name."
+            ) from exc
         except (ValueError, RecursionError) as exc:
             raise InvalidInput(f"{visible(path)} is not an xconn export file.", NOT_AN_EXPORT) from exc
-        if not isinstance(doc, dict) or doc.get("kind") != EXPORT_KIND or not isinstance(doc.get("connections", []),
-                                                                                          list):
+        if (
+            not isinstance(doc, dict)
+            or doc.get("kind") != EXPORT_KIND
+            or not isinstance(doc.get("connections", []), list)
+        ):
             raise InvalidInput(f"{visible(path)} is not an xconn export file.", NOT_AN_EXPORT)
         return doc
 
@@ -138,22 +156,31 @@ class Transfer:
                 data.profiles.append(Profile(name=pname, connection_id=conn.id if conn else ""))
                 profiles.add(pname.casefold())
                 report.profiles_added.append(pname)
-            record("imported", None, f"from {path}: {len(report.added)} added, {len(report.replaced)} replaced, "
-                   f"{len(report.renamed)} renamed, {len(report.skipped)} skipped")
+            record(
+                "imported",
+                None,
+                f"from {path}: {len(report.added)} added, {len(report.replaced)} replaced, "
+                f"{len(report.renamed)} renamed, {len(report.skipped)} skipped",
+            )
         for cid in replaced_ids:
-            try:
+            with contextlib.suppress(XconnError):
                 self._on_replaced(cid)  # tokens of the old Xero app are useless now
-            except XconnError:
-                pass
         return report
 
 
 def _connection(item: dict) -> Connection:
     tenant = {k: str(item.get(k) or "")[:300] for k in ("tenant_id", "tenant_name", "tenant_type")}
     at = now()
-    return Connection(name=validate.name(str(item.get("name", ""))),
-                      client_id=validate.client_id(str(item.get("client_id", ""))),
-                      redirect_url=validate.redirect_url(str(item.get("redirect_url", ""))),
-                      scopes=validate.scopes(item.get("scopes") or []), created_at=at, created_by=current_user(),
-                      updated_at=at, updated_by=current_user(), definition_changed_at=at,
-                      definition_changed_by=current_user(), **tenant)
+    return Connection(
+        name=validate.name(str(item.get("name", ""))),
+        client_id=validate.client_id(str(item.get("client_id", ""))),
+        redirect_url=validate.redirect_url(str(item.get("redirect_url", ""))),
+        scopes=validate.scopes(item.get("scopes") or []),
+        created_at=at,
+        created_by=current_user(),
+        updated_at=at,
+        updated_by=current_user(),
+        definition_changed_at=at,
+        definition_changed_by=current_user(),
+        **tenant,
+    )

@@ -15,8 +15,12 @@ SCOPE_RE = re.compile(r"^[a-z][a-z0-9._]*$")
 
 def _emoji_joiner(value: str, i: int) -> bool:
     """U+200D between two emoji (what emoji pickers insert, e.g. 👩‍💻) is part of the picture."""
-    return (value[i] == "\u200d" and 0 < i < len(value) - 1
-            and unicodedata.category(value[i - 1]) in ("So", "Sk", "Mn") and unicodedata.category(value[i + 1]) == "So")
+    return (
+        value[i] == "\u200d"
+        and 0 < i < len(value) - 1
+        and unicodedata.category(value[i - 1]) in ("So", "Sk", "Mn")
+        and unicodedata.category(value[i + 1]) == "So"
+    )
 
 
 def name(value: str, what: str = "display name") -> str:
@@ -27,7 +31,10 @@ def name(value: str, what: str = "display name") -> str:
         raise InvalidInput(
             f"The {what} is {len(value)} characters long; at most {NAME_MAX} are allowed.", f"Shorten the {what}."
         )
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") and not _emoji_joiner(value, i) for i, ch in enumerate(value)):
+    if any(
+        unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") and not _emoji_joiner(value, i)
+        for i, ch in enumerate(value)
+    ):
         raise InvalidInput(f"The {what} contains invisible control characters.", f"Type the {what} again by hand.")
     return value
 
@@ -46,7 +53,8 @@ def client_id(value: str) -> str:
     if not CLIENT_ID_RE.match(value):
         raise InvalidInput(
             f"That is not a Xero Client ID: it should be 32 letters and digits, and this is {len(value)} characters"
-            + ("" if value.isalnum() else " with symbols in it") + ".",
+            + ("" if value.isalnum() else " with symbols in it")
+            + ".",
             "Copy the Client ID again from developer.xero.com > My Apps > your app > Configuration.",
         )
     return value
@@ -57,7 +65,9 @@ def redirect_url(value: str) -> str:
     value = (value or "").strip()
     example = "http://localhost:5000/callback"
     if not value:
-        raise InvalidInput("The Application URL is empty.", f"Enter the Redirect URI registered at Xero, e.g. {example}.")
+        raise InvalidInput(
+            "The Application URL is empty.", f"Enter the Redirect URI registered at Xero, e.g. {example}."
+        )
     if any(ch.isspace() for ch in value):
         raise InvalidInput("The Application URL contains spaces.", f"Enter it like {example}.")
     parts = urlsplit(value)
@@ -84,7 +94,9 @@ def redirect_url(value: str) -> str:
     try:
         port = parts.port
     except ValueError:
-        raise InvalidInput("The port in the Application URL is not a number from 1 to 65535.", f"Enter it like {example}.") from None
+        raise InvalidInput(
+            "The port in the Application URL is not a number from 1 to 65535.", f"Enter it like {example}."
+        ) from None
     if not port:
         raise InvalidInput(
             "The Application URL has no port.",
@@ -100,9 +112,7 @@ def redirect_url(value: str) -> str:
             "The Application URL has no path after the port.", f"Add one, e.g. {example}, as registered at Xero."
         )
     if parts.query or parts.fragment:
-        raise InvalidInput(
-            "The Application URL must not contain '?' or '#' parts.", f"Enter it like {example}."
-        )
+        raise InvalidInput("The Application URL must not contain '?' or '#' parts.", f"Enter it like {example}.")
     return value
 
 
@@ -119,7 +129,9 @@ def scopes(value) -> list[str]:
     seen = []
     for s in items:
         if not SCOPE_RE.match(s):
-            raise InvalidInput(f"'{s}' is not a Xero scope.", "Scopes look like accounting.invoices, separated by spaces.")
+            raise InvalidInput(
+                f"'{s}' is not a Xero scope.", "Scopes look like accounting.invoices, separated by spaces."
+            )
         if s not in seen:
             seen.append(s)
     if "offline_access" not in seen:

@@ -85,14 +85,16 @@ def is_elevated() -> bool:
 def _sid_for_name(name: str):
     sid_size, domain_size = wintypes.DWORD(0), wintypes.DWORD(0)
     use = wintypes.DWORD()
-    advapi32.LookupAccountNameW(None, name, None, ctypes.byref(sid_size), None, ctypes.byref(domain_size),
-                                ctypes.byref(use))
+    advapi32.LookupAccountNameW(
+        None, name, None, ctypes.byref(sid_size), None, ctypes.byref(domain_size), ctypes.byref(use)
+    )
     if not sid_size.value:
         return None
     sid = ctypes.create_string_buffer(sid_size.value)
     domain = ctypes.create_unicode_buffer(domain_size.value)
-    if not advapi32.LookupAccountNameW(None, name, sid, ctypes.byref(sid_size), domain, ctypes.byref(domain_size),
-                                       ctypes.byref(use)):
+    if not advapi32.LookupAccountNameW(
+        None, name, sid, ctypes.byref(sid_size), domain, ctypes.byref(domain_size), ctypes.byref(use)
+    ):
         return None
     return sid
 
@@ -116,8 +118,9 @@ def group_sid(name: str) -> str | None:
 def owner_sid(path: str) -> str | None:
     powner = ctypes.c_void_p()
     psd = ctypes.c_void_p()
-    err = advapi32.GetNamedSecurityInfoW(path, SE_FILE_OBJECT, OWNER_SECURITY_INFORMATION, ctypes.byref(powner),
-                                         None, None, None, ctypes.byref(psd))
+    err = advapi32.GetNamedSecurityInfoW(
+        path, SE_FILE_OBJECT, OWNER_SECURITY_INFORMATION, ctypes.byref(powner), None, None, None, ctypes.byref(psd)
+    )
     if err != 0:
         return None
     try:
@@ -132,14 +135,27 @@ def is_reparse_point(path: str) -> bool:
 
 
 class _Row4(ctypes.Structure):
-    _fields_ = [("state", wintypes.DWORD), ("local_addr", wintypes.DWORD), ("local_port", wintypes.DWORD),
-                ("remote_addr", wintypes.DWORD), ("remote_port", wintypes.DWORD), ("pid", wintypes.DWORD)]
+    _fields_ = [
+        ("state", wintypes.DWORD),
+        ("local_addr", wintypes.DWORD),
+        ("local_port", wintypes.DWORD),
+        ("remote_addr", wintypes.DWORD),
+        ("remote_port", wintypes.DWORD),
+        ("pid", wintypes.DWORD),
+    ]
 
 
 class _Row6(ctypes.Structure):
-    _fields_ = [("local_addr", ctypes.c_ubyte * 16), ("local_scope", wintypes.DWORD), ("local_port", wintypes.DWORD),
-                ("remote_addr", ctypes.c_ubyte * 16), ("remote_scope", wintypes.DWORD),
-                ("remote_port", wintypes.DWORD), ("state", wintypes.DWORD), ("pid", wintypes.DWORD)]
+    _fields_ = [
+        ("local_addr", ctypes.c_ubyte * 16),
+        ("local_scope", wintypes.DWORD),
+        ("local_port", wintypes.DWORD),
+        ("remote_addr", ctypes.c_ubyte * 16),
+        ("remote_scope", wintypes.DWORD),
+        ("remote_port", wintypes.DWORD),
+        ("state", wintypes.DWORD),
+        ("pid", wintypes.DWORD),
+    ]
 
 
 def _port(value: int) -> int:

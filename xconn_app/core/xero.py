@@ -60,8 +60,11 @@ class Endpoints:
         def get(name, default):
             return (os.environ.get(name) or default).rstrip("/")
 
-        return cls(get("XCONN_XERO_LOGIN", DEFAULT_LOGIN), get("XCONN_XERO_IDENTITY", DEFAULT_IDENTITY),
-                   get("XCONN_XERO_API", DEFAULT_API))
+        return cls(
+            get("XCONN_XERO_LOGIN", DEFAULT_LOGIN),
+            get("XCONN_XERO_IDENTITY", DEFAULT_IDENTITY),
+            get("XCONN_XERO_API", DEFAULT_API),
+        )
 
     @staticmethod
     def timeout() -> tuple[float, float]:
@@ -150,8 +153,9 @@ def network_error(exc: Exception, what: str) -> XeroUnavailable:
 
     if isinstance(exc, requests.Timeout):
         return XeroUnavailable(f"Xero did not answer in time while {what}.", STEP_CHECK_NETWORK)
-    return XeroUnavailable(f"xconn could not reach Xero while {what}: the network or a firewall is blocking it.",
-                           STEP_CHECK_NETWORK)
+    return XeroUnavailable(
+        f"xconn could not reach Xero while {what}: the network or a firewall is blocking it.", STEP_CHECK_NETWORK
+    )
 
 
 def _body(resp) -> dict:
@@ -177,14 +181,22 @@ def rate_limited(resp, what: str, organisation: str = "") -> RateLimited:
         exc: RateLimited = DailyLimitReached(
             f"Xero's daily limit{org} is used up (while {what}); it resets at {iso(reset)[11:] or 'midnight'}.",
             "Capture resumes by itself after that; ask your Xero partner about a higher tier if this happens often.",
-            retry_after=wait, reset_at=reset)
+            retry_after=wait,
+            reset_at=reset,
+        )
     elif kind == CONCURRENT:
-        exc = RateLimited(f"Xero allows only 5 calls at once{org}, and more were running (while {what}).",
-                          "Try again in a moment.", retry_after=wait)
+        exc = RateLimited(
+            f"Xero allows only 5 calls at once{org}, and more were running (while {what}).",
+            "Try again in a moment.",
+            retry_after=wait,
+        )
     else:
         scope = "for this app on every organisation" if kind == APP_MINUTE else org.strip()
-        exc = RateLimited(f"Xero's per-minute limit {scope} was reached (while {what}).",
-                          f"Try again in {int((wait or 60) + 0.999)} seconds.", retry_after=wait)
+        exc = RateLimited(
+            f"Xero's per-minute limit {scope} was reached (while {what}).",
+            f"Try again in {int((wait or 60) + 0.999)} seconds.",
+            retry_after=wait,
+        )
     exc.kind = kind  # type: ignore[attr-defined]
     return exc
 
@@ -199,18 +211,22 @@ def raise_for_status(resp, what: str, organisation: str = "") -> None:
     if code >= 500:
         raise XeroServerError(
             f"Xero had a problem on its side while {what} (error {code}).",
-            "This is usually brief: try again in a few minutes. Check status.xero.com if it goes on.", status=code)
+            "This is usually brief: try again in a few minutes. Check status.xero.com if it goes on.",
+            status=code,
+        )
     if code == 401:
         if is_missing_permission(resp):
             raise MissingPermission(
                 f"This connection lacks permission for {what}: its Xero grant does not include the scope needed.",
-                "A list administrator adds the scope under Scopes in the connection; then authorize again.")
+                "A list administrator adds the scope under Scopes in the connection; then authorize again.",
+            )
         raise AccessTokenRejected(what)
     if code == 403:
         org = organisation or "the organisation"
         raise TenantUnavailable(
             f"Xero refused access to {org} while {what}: it is no longer connected to this app for your Xero user.",
-            "Re-authorize and tick that organisation on Xero's page, or ask a list administrator to pick another.")
+            "Re-authorize and tick that organisation on Xero's page, or ask a list administrator to pick another.",
+        )
     if code == 404:
         raise XeroRejected(f"Xero did not find what was asked for while {what}.", "It may already be removed.")
     raise XeroRejected(f"Xero refused the request while {what} (error {code}).", "Check the connection's settings.")
@@ -248,8 +264,19 @@ class XeroClient:
             self._session.headers["User-Agent"] = "xconn"
         return self._session
 
-    def send(self, method: str, url: str, what: str, *, access_token: str | None = None, tenant_id: str | None = None,
-             organisation: str = "", check: bool = True, transport=None, **kw):
+    def send(
+        self,
+        method: str,
+        url: str,
+        what: str,
+        *,
+        access_token: str | None = None,
+        tenant_id: str | None = None,
+        organisation: str = "",
+        check: bool = True,
+        transport=None,
+        **kw,
+    ):
         """Send with retries: network failures, 502-504, and rate limits as the policy allows.
 
         transport(method, url, headers=..., timeout=..., **kw) defaults to this client's session
@@ -271,8 +298,11 @@ class XeroClient:
             try:
                 resp = send(method, url, headers=headers, timeout=timeout, **kw)
             except requests.RequestException as exc:
-                if attempt < self.MAX_NETWORK_ATTEMPTS and isinstance(exc, requests.ConnectionError) \
-                        and not isinstance(exc, requests.Timeout):
+                if (
+                    attempt < self.MAX_NETWORK_ATTEMPTS
+                    and isinstance(exc, requests.ConnectionError)
+                    and not isinstance(exc, requests.Timeout)
+                ):
                     log.info("network error while %s; trying again", what)
                     self.policy.sleep(0.5 * attempt)
                     continue
@@ -314,8 +344,9 @@ class XeroClient:
 
     def organisation(self, access_token: str, tenant_id: str) -> dict:
         what = "checking the organisation"
-        doc = self._json(self.send("GET", self.endpoints.organisation, what, access_token=access_token,
-                                   tenant_id=tenant_id), what)
+        doc = self._json(
+            self.send("GET", self.endpoints.organisation, what, access_token=access_token, tenant_id=tenant_id), what
+        )
         orgs = doc.get("Organisations") if isinstance(doc, dict) else None
         if not orgs or not isinstance(orgs[0], dict):
             raise TenantUnavailable(f"Xero returned no organisation while {what}.", "Pick the organisation again.")
@@ -324,12 +355,20 @@ class XeroClient:
     def disconnect(self, access_token: str, xero_connection_id: str) -> None:
         from urllib.parse import quote
 
-        self.send("DELETE", f"{self.endpoints.connections}/{quote(xero_connection_id, safe='')}",
-                  "disconnecting the organisation", access_token=access_token)
+        self.send(
+            "DELETE",
+            f"{self.endpoints.connections}/{quote(xero_connection_id, safe='')}",
+            "disconnecting the organisation",
+            access_token=access_token,
+        )
 
     def revoke(self, client_id: str, refresh_token: str) -> None:
-        self.send("POST", self.endpoints.revocation, "revoking the authorization",
-                  data={"token": refresh_token, "client_id": client_id})
+        self.send(
+            "POST",
+            self.endpoints.revocation,
+            "revoking the authorization",
+            data={"token": refresh_token, "client_id": client_id},
+        )
 
     def discovery(self):
         """The OIDC discovery document and the server's Date header (for doctor)."""
