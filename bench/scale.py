@@ -16,13 +16,16 @@ SIZES = (100, 1000, 10000)
 BUDGETS_MS = {1000: 50.0, 10000: 300.0}  # render and load+save
 
 
-def make_data(n: int):
-    from xconn_app.core.model import Connection, Grant, Profile, current_user
+def make_data(n: int, list_folder=None):
+    """n connections and profiles; this user's grants for 3 in 4 of them go to the user's state
+    (for the list in list_folder), as authorizations would put them."""
+    from xconn_app.core.grants import GrantStore, UserState
+    from xconn_app.core.model import Connection, Grant, Profile
     from xconn_app.core.registry import RegistryData
 
     rnd = random.Random(n)
-    user, now = current_user(), time.time()
-    conns = []
+    now = time.time()
+    conns, grants = [], {}
     for i in range(n):
         c = Connection(name=f"Connection {i:05d}", client_id="".join(rnd.choice("0123456789ABCDEF") for _ in range(32)),
                        redirect_url=f"http://localhost:{5000 + i % 1000}/callback")
@@ -32,12 +35,15 @@ def make_data(n: int):
         kind = i % 4
         if kind:  # 3 in 4 authorized: connected, expiring soon, needing re-authorization
             age = {1: 2, 2: 50, 3: 70}[kind] * 86400
-            c.grants[user] = Grant(authorized_at=now - age, authorized_host="bench", last_refresh=now - age,
-                                   needs_reauthorization=kind == 3)
-            c.authorized_by = user
+            grants[c.id] = Grant(connection_id=c.id, authorized_at=now - age, authorized_host="bench",
+                                 last_refresh=now - age, needs_reauthorization=kind == 3, fingerprint=c.fingerprint)
         conns.append(c)
     groups = max(1, n // 10)  # ten profiles per connection on the first tenth
     profiles = [Profile(name=f"Profile {i:05d}", connection_id=conns[i % groups].id) for i in range(n)]
+    if list_folder is not None:
+        with GrantStore(UserState(), list_folder).edit() as mine:
+            mine.clear()
+            mine.update(grants)
     return RegistryData(conns, profiles)
 
 
@@ -70,6 +76,7 @@ def measure(sizes) -> dict[int, dict[str, float]]:
     import os
     from pathlib import Path
 
+    from xconn_app.core.paths import CHOSEN, ListLocation
     from xconn_app.core.registry import Registry
     from xconn_app.core.service import Service
     from xconn_app.ui.app import MainWindow
@@ -80,8 +87,8 @@ def measure(sizes) -> dict[int, dict[str, float]]:
     for n in sizes:
         cfg = Path(folder) / f"config-{n}"
         os.environ["XCONN_CONFIG_DIR"] = str(cfg)
-        data = make_data(n)
-        reg = Registry(cfg)
+        data = make_data(n, cfg)
+        reg = Registry(ListLocation(cfg, CHOSEN, "bench"))
         reg.save(data)
         reps = 7 if n <= 1000 else 3
         load = median([_timed(reg.load) for _ in range(reps)])

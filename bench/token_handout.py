@@ -21,8 +21,7 @@ NAME = "Head office"
 def _setup(folder: Path) -> dict:
     env = isolated_env(folder)
     apply_env(env)
-    from xconn_app.core.model import Connection, Grant, TokenSet, current_user
-    from xconn_app.core.registry import Registry
+    from xconn_app.core.model import Connection, Grant, TokenSet
     from xconn_app.core.secrets import TokenStore
     from xconn_app.core.service import Service
 
@@ -30,11 +29,10 @@ def _setup(folder: Path) -> dict:
     now = time.time()
     conn = Connection(name=NAME, client_id="0123456789ABCDEF0123456789ABCDEF",
                       redirect_url="http://localhost:5000/callback", tenant_id="t-1", tenant_name="Demo Company (NZ)")
-    conn.grants[current_user()] = Grant(authorized_at=now, authorized_host="bench", last_refresh=now)
-    conn.authorized_by = current_user()
-    with svc.registry.transaction() as data:
+    with svc.definitions.change("bench") as (data, _record):
         data.connections.append(conn)
-    Registry(svc.location.path)  # created
+    svc.grants.put(Grant(connection_id=conn.id, authorized_at=now, authorized_host="bench", last_refresh=now,
+                         fingerprint=conn.fingerprint))
     TokenStore().save(conn.id, TokenSet(access_token="a" * 1200, refresh_token="r" * 40, expires_at=now + 1700))
     full = dict(os.environ)
     full.update(env)

@@ -12,7 +12,6 @@ import argparse
 import os
 import sys
 
-from . import __version__
 from .core.errors import ExitCode, InvalidInput, XconnError
 from .core.settings import AUTHORIZE_TIMEOUT
 from .core.text import safe_json, visible, visible_lines
@@ -545,6 +544,17 @@ def cmd_whoami(args):
 
 
 # -- parser ---------------------------------------------------------------------------------
+class _Version(argparse.Action):
+    """--version, reading the installed metadata only when asked (importlib.metadata costs every
+    other command ~40 ms, `xconn token` included)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[no-untyped-def]
+        from . import __version__
+
+        print(f"xconn {__version__}")
+        parser.exit()
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
         self.print_usage(sys.stderr)
@@ -559,7 +569,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="xconn",
         description="Keeps Xero connections alive for capture profiles. Without a command it opens the window.",
     )
-    p.add_argument("--version", action="version", version=f"xconn {__version__}")
+    p.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     p.add_argument("--config-dir", metavar="DIR", help="folder of the connection list (default: the shared one)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 

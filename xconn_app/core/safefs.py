@@ -19,7 +19,6 @@ import contextlib
 import errno
 import os
 import re
-import secrets
 import stat
 import time
 from collections.abc import Callable, Iterator
@@ -292,7 +291,7 @@ class SafeFolder:
         """Replace ``name`` atomically: fresh temp file, fchmod, fsync, rename, fsync the folder."""
         check_name(name)
         with self.open() as dfd:
-            tmp = f".{name}.{secrets.token_hex(6)}.tmp"
+            tmp = f".{name}.{os.urandom(6).hex()}.tmp"
             fd = self._open_file(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, dfd, 0o600)
             try:
                 try:

@@ -9,12 +9,13 @@ methods off the Tk thread.
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from . import paths, validate
 from .accounts import Role
-from .authorization import AuthorizationOutcome, Authorizer, PendingAuthorization
 from .definitions import Definitions
 from .details import Details, describe
 from .errors import ConnectionInUse, InvalidInput, NotAuthorized, ReauthorizationRequired, TenantUnavailable, XconnError
@@ -28,6 +29,10 @@ from .settings import AUTHORIZE_TIMEOUT, PRUNE_AFTER_SECONDS
 from .statusboard import StatusBoard
 from .text import visible
 from .tokens import TokenBroker
+
+if TYPE_CHECKING:  # imported when first used: `xconn token` needs neither the listener nor subprocess
+    from .authorization import AuthorizationOutcome, Authorizer, PendingAuthorization
+    from .keepalive import KeepAlive
 
 log = logging.getLogger("xconn.service")
 
@@ -73,13 +78,7 @@ class Service:
         self.broker = TokenBroker(
             self.store, self.grants, self.state, lambda: self.endpoints, self._own_event, self.publish_status
         )
-        self.authorizer = Authorizer(
-            lambda: self.endpoints, lambda: self.xero, self.broker, self.grants, self._own_event, self.publish_status
-        )
         self.profile_book = ProfileBook(self.definitions)
-        from .keepalive import KeepAlive
-
-        self.keepalive = KeepAlive(self.connections, self.grants, self.broker, self.state, self._own_event)
 
     # -- collaborators made when first needed (start-up stays fast) ------------------------------------
     @property
@@ -97,6 +96,19 @@ class Service:
 
             self._xero = XeroClient(self.endpoints)
         return self._xero
+
+    @functools.cached_property
+    def authorizer(self) -> Authorizer:
+        from .authorization import Authorizer
+
+        return Authorizer(lambda: self.endpoints, lambda: self.xero, self.broker, self.grants, self._own_event,
+                          self.publish_status)
+
+    @functools.cached_property
+    def keepalive(self) -> KeepAlive:
+        from .keepalive import KeepAlive
+
+        return KeepAlive(self.connections, self.grants, self.broker, self.state, self._own_event)
 
     @property
     def role(self) -> Role:

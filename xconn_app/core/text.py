@@ -8,7 +8,6 @@ a printable marker, so the terminal, Tk labels, reports and the history show wha
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 
@@ -53,6 +52,8 @@ def visible_lines(text: str) -> str:
 def safe_json(data: object, indent: int | None = 2) -> str:
     """JSON for a terminal: non-ASCII letters stay readable, unsafe characters become \\u escapes."""
     # json.dumps escapes C0 controls inside strings itself: a raw newline left is the layout's own.
+    import json  # only the --json output needs it
+
     text = json.dumps(data, indent=indent, ensure_ascii=False)
     return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 

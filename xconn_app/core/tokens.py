@@ -13,7 +13,6 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
-from . import oauth
 from .errors import (
     STEP_AUTHORIZE,
     STEP_REAUTHORIZE,
@@ -91,6 +90,8 @@ class TokenBroker:
             )
 
     def _refresh_locked(self, conn: Connection, tokens: TokenSet, grant: Grant | None) -> TokenSet:
+        from . import oauth  # here: a valid token is handed out without loading the OAuth machinery
+
         endpoints = self._endpoints()
         if grant and grant.refresh_sent_at:
             age = now() - grant.refresh_sent_at
