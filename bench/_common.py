@@ -22,6 +22,10 @@ for _p in (str(ROOT), str(TESTS), str(SUPPORT)):
     if _p not in sys.path:
         sys.path.insert(0, _p)
 
+import testca  # noqa: E402 - the Xero stand-in speaks https, as Xero does: trust the tests' CA
+
+testca.install()
+
 
 # -- X server ----------------------------------------------------------------------------------
 _xvfb = None

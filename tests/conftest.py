@@ -23,13 +23,16 @@ for p in (str(TESTS), str(SUPPORT)):
 from isolation import KEYRING_BACKEND, isolated_env  # noqa: E402
 
 os.environ["PYTHON_KEYRING_BACKEND"] = KEYRING_BACKEND
-# TEMPORARY until the stand-in speaks https: oauthlib refuses http endpoints, and the product never
-# relaxes that itself.
-os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
+
 os.environ["PYTHONPATH"] = os.pathsep.join([str(SUPPORT), str(TESTS), str(ROOT)]
                                            + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []))
 
+import testca  # noqa: E402
 from xero_standin import XeroStandIn  # noqa: E402
+
+# The stand-in speaks https like Xero (xconn refuses plain http for Xero); every process trusts the
+# tests' own CA through REQUESTS_CA_BUNDLE / SSL_CERT_FILE.
+TEST_CA = testca.install()
 
 CLIENT_ID = "0123456789ABCDEF0123456789ABCDEF"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

@@ -27,6 +27,13 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-dev-shm-usage", "--remote-debugging-pipe"]
 
 
+def _trust_the_standin() -> list[str]:
+    """The stand-in speaks https with the tests' own CA: Chromium trusts exactly its certificate."""
+    import testca
+
+    return [f"--ignore-certificate-errors-spki-list={testca.spki_hash()}"]
+
+
 class Chromium:
     """A headless Chromium and a minimal CDP client over the debugging pipe."""
 
@@ -36,7 +43,7 @@ class Chromium:
 
         # Chromium reads commands on fd 3 and answers on fd 4; the shell puts the pipes there.
         shell = f'exec "$@" 3<&{to_child_r} 4>&{from_child_w} {to_child_r}<&- {from_child_w}>&-'
-        self.proc = subprocess.Popen(["bash", "-c", shell, "chromium", CHROMIUM, *FLAGS,
+        self.proc = subprocess.Popen(["bash", "-c", shell, "chromium", CHROMIUM, *FLAGS, *_trust_the_standin(),
                                       f"--user-data-dir={profile_dir}", url],
                                      pass_fds=(to_child_r, from_child_w),
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -37,7 +37,7 @@ def test_doctor_all_good_against_the_standin(standin, redirect_url, service, cli
 def test_doctor_reports_broken_keyring_busy_port_and_unreachable_host(isolated, service, cli):
     port = free_port()
     service.add("A", CLIENT_ID, f"http://localhost:{port}/callback")
-    dead = f"http://127.0.0.1:{free_port()}"
+    dead = f"https://127.0.0.1:{free_port()}"
     env = {"PYTHON_KEYRING_BACKEND": "filekeyring.BrokenKeyring", "XCONN_XERO_IDENTITY": dead,
            "XCONN_XERO_API": dead, "XCONN_XERO_LOGIN": dead}
     with socket.socket() as blocker:

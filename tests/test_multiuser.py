@@ -99,7 +99,7 @@ class Machine:
                "PYTHONPATH": os.pathsep.join(self.rt.pythonpath), "PYTHON_KEYRING_BACKEND": "filekeyring.FileKeyring",
                "XCONN_TEST_KEYRING": str(self.roothome / "keyring.json"), "XCONN_ADMIN_GROUP": self.group,
                "XCONN_MACHINE_DIR": str(self.folder), **self.standin.env()}
-        for key in ("OAUTHLIB_INSECURE_TRANSPORT", "REQUESTS_CA_BUNDLE"):
+        for key in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"):
             if os.environ.get(key):
                 env[key] = os.environ[key]
         env.update(more)

@@ -120,7 +120,7 @@ def test_timeouts(standin, authorized, service):
 
 
 def test_connection_refused(standin, authorized, service):
-    dead = f"http://127.0.0.1:{free_port()}"
+    dead = f"https://127.0.0.1:{free_port()}"
     env = {"XCONN_XERO_LOGIN": dead, "XCONN_XERO_IDENTITY": dead, "XCONN_XERO_API": dead}
     snap = Snapshot(service, authorized.id)
     failing("token", NAME, says=("could not reach xero",), env=env)

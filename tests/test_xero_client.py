@@ -195,3 +195,17 @@ def test_code_exchange_sends_verifier_and_redirect_uri_without_secret():
     assert body["code_verifier"] == [req.verifier] and body["client_id"] == ["CLIENT"]
     assert body["redirect_uri"] == ["http://localhost:5000/callback"] and "client_secret" not in body
     assert "Authorization" not in responses.calls[0].request.headers
+
+
+def test_http_xero_endpoints_are_refused_plainly():
+    """xconn talks to Xero over https only and never relaxes oauthlib's check for the whole process."""
+    import os
+
+    from xconn_app.core.errors import InvalidInput
+
+    plain = Endpoints("http://127.0.0.1:9", "http://127.0.0.1:9", "http://127.0.0.1:9")
+    req = oauth.AuthorizationRequest("CLIENT", "http://localhost:5000/callback", ["openid", "offline_access"], plain)
+    with pytest.raises(InvalidInput) as info:
+        req.url  # noqa: B018 - building it is the check
+    assert "only over https" in info.value.message
+    assert not [k for k in os.environ if k.startswith("OAUTHLIB_")]

@@ -165,7 +165,7 @@ def orgs(*names):
 
 # --------------------------------------------------------------------------- server basics
 def test_lifecycle_env_and_discovery(xero, http):
-    assert re.fullmatch(r"http://127\.0\.0\.1:\d+", xero.base_url)
+    assert re.fullmatch(r"https://127\.0\.0\.1:\d+", xero.base_url)  # Xero is https only
     assert xero.env() == {"XCONN_XERO_LOGIN": xero.base_url, "XCONN_XERO_IDENTITY": xero.base_url,
                           "XCONN_XERO_API": xero.base_url}
     r = http.get(f"{xero.base_url}/.well-known/openid-configuration", timeout=5)

@@ -49,6 +49,7 @@ import json
 import math
 import re
 import secrets
+import ssl
 import threading
 import time
 import uuid
@@ -267,6 +268,18 @@ class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
+    tls: ssl.SSLContext | None = None
+
+    def finish_request(self, request, client_address):
+        # Xero is https only.  The TLS handshake happens here, on the connection's own thread, so a slow
+        # or broken client never holds up accept().
+        if self.tls is not None:
+            request.settimeout(10)
+            try:
+                request = self.tls.wrap_socket(request, server_side=True)
+            except (OSError, ssl.SSLError):
+                return
+        super().finish_request(request, client_address)
 
     def handle_error(self, request, client_address):  # quiet: no tracebacks on stderr
         pass
@@ -342,10 +355,14 @@ class XeroStandIn:
       api_latency       seconds every Accounting API call stays "in progress" (to reach the concurrent limit)
     """
 
+    # (certificate chain file, key file) used when no `tls` is given: tests/support/testca.install() sets it
+    default_tls: tuple[str, str] | None = None
+
     def __init__(self, *, auto_consent: bool = False, tenants: list[dict] | None = None,
                  refresh_grace_seconds: float = GRACE_SECONDS, access_token_lifetime: int = ACCESS_LIFETIME,
                  refresh_token_lifetime: int = REFRESH_LIFETIME, auto_login: bool = True,
-                 limits: dict | None = None, api_latency: float = 0.0):
+                 limits: dict | None = None, api_latency: float = 0.0, tls: tuple[str, str] | None = None):
+        self.tls = tls or self.default_tls  # Xero speaks https only; without a certificate: plain http
         self._lock = threading.RLock()
         self.auto_consent = auto_consent
         self.auto_login = auto_login
@@ -403,8 +420,14 @@ class XeroStandIn:
             return self
         server = _Server(("127.0.0.1", port), _Handler)
         server.standin = self  # type: ignore[attr-defined]
+        scheme = "http"
+        if self.tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self.tls)
+            server.tls = context
+            scheme = "https"
         self._server = server
-        self.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+        self.base_url = f"{scheme}://127.0.0.1:{server.server_address[1]}"
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="xero-standin", daemon=True)
         self._thread.start()
@@ -1405,11 +1428,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tier", default="starter", choices=sorted(TIERS))
     parser.add_argument("--tenant", action="append", default=[], help="tenant name (repeatable)")
     parser.add_argument("--refresh-grace", type=float, default=GRACE_SECONDS)
+    parser.add_argument("--tls-cert", help="certificate chain (PEM): serve https, as Xero does")
+    parser.add_argument("--tls-key", help="its private key (PEM)")
     args = parser.parse_args(argv)
 
     tenants = [{"tenantName": t, "tenantType": "ORGANISATION"} for t in args.tenant] or None
     standin = XeroStandIn(auto_consent=args.auto_consent, tenants=tenants,
-                          refresh_grace_seconds=args.refresh_grace)
+                          refresh_grace_seconds=args.refresh_grace,
+                          tls=(args.tls_cert, args.tls_key) if args.tls_cert else None)
     for client_id in args.client_id:
         standin.register_app(client_id, args.redirect_uri, args.app_name, created=args.created, tier=args.tier)
     standin._start(args.port)

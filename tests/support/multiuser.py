@@ -112,7 +112,7 @@ class OSUser:
             "PYTHON_KEYRING_BACKEND": "filekeyring.FileKeyring",
             "XCONN_TEST_KEYRING": str(self.home / "keyring.json"),
         }
-        for key in ("XCONN_XERO_LOGIN", "XCONN_XERO_IDENTITY", "XCONN_XERO_API", "OAUTHLIB_INSECURE_TRANSPORT",
+        for key in ("XCONN_XERO_LOGIN", "XCONN_XERO_IDENTITY", "XCONN_XERO_API", "SSL_CERT_FILE",
                     "REQUESTS_CA_BUNDLE", "XCONN_ADMIN_GROUP", "XCONN_MACHINE_DIR"):
             if os.environ.get(key):
                 env[key] = os.environ[key]
