@@ -16,6 +16,16 @@ from .core.errors import ExitCode, InvalidInput, XconnError
 from .core.settings import AUTHORIZE_TIMEOUT
 from .core.text import safe_json, visible, visible_lines
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: --help and --version stay light
+if TYPE_CHECKING:  # the service is imported when a command runs
+    from collections.abc import Callable, Sequence
+    from typing import NoReturn
+
+    from .core.authorization import AuthorizationOutcome
+    from .core.model import Connection
+    from .core.service import ConnectionRow, Service
+    from .core.transfer import ImportConflict
+
 
 def _out(text: str = "") -> None:
     print(visible_lines(text), file=sys.stdout, flush=True)
@@ -25,7 +35,7 @@ def _err(text: str) -> None:
     print(visible_lines(text), file=sys.stderr, flush=True)
 
 
-def _json(data) -> None:
+def _json(data: object) -> None:
     print(safe_json(data), file=sys.stdout, flush=True)
 
 
@@ -37,7 +47,7 @@ def _table(rows: list[list[str]], header: list[str]) -> None:
         _out("  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
 
 
-def _service(args, *, housekeeping: bool = True, tolerant: bool = False):
+def _service(args: argparse.Namespace, *, housekeeping: bool = True, tolerant: bool = False) -> Service:
     """The service; housekeeping reads the list first (its problems are reported then, unless tolerant:
     doctor must run on a computer whose list cannot be read)."""
     from .core.service import Service
@@ -57,7 +67,7 @@ def _q(name: str) -> str:
     return '"' + visible(name, 80).replace('"', '\\"') + '"'
 
 
-def _conn_json(row) -> dict:
+def _conn_json(row: ConnectionRow) -> dict[str, object]:
     c = row.connection
     return {
         "id": c.id,
@@ -76,13 +86,13 @@ def _conn_json(row) -> dict:
 
 
 # -- commands -----------------------------------------------------------------------------
-def cmd_add(args):
+def cmd_add(args: argparse.Namespace) -> None:
     svc = _service(args)
     conn = svc.add(args.name, args.client_id, args.redirect_url, args.scopes)
     _err(f"Added connection '{visible(conn.name)}'. Next: xconn authorize {_q(conn.name)}")
 
 
-def cmd_edit(args):
+def cmd_edit(args: argparse.Namespace) -> None:
     svc = _service(args)
     before = svc.get(args.connection)
     conn = svc.edit(
@@ -110,7 +120,7 @@ def _confirm(question: str, yes: bool) -> bool:
     return answer in ("y", "yes")
 
 
-def cmd_delete(args):
+def cmd_delete(args: argparse.Namespace) -> ExitCode | None:
     svc = _service(args)
     conn = svc.get(args.connection)
     if not _confirm(f"Delete connection '{conn.name}'?", args.yes):
@@ -133,7 +143,7 @@ def cmd_delete(args):
     return None
 
 
-def cmd_revoke(args):
+def cmd_revoke(args: argparse.Namespace) -> ExitCode | None:
     svc = _service(args)
     conn = svc.get(args.connection)
     others = [c.name for c in svc.connections() if c.id != conn.id and c.client_id == conn.client_id]
@@ -151,7 +161,7 @@ def cmd_revoke(args):
     return None
 
 
-def cmd_list(args):
+def cmd_list(args: argparse.Namespace) -> None:
     svc = _service(args)
     rows = svc.rows()
     if args.json:
@@ -172,7 +182,7 @@ def cmd_list(args):
     return None
 
 
-def cmd_details(args):
+def cmd_details(args: argparse.Namespace) -> None:
     details = _service(args).details(args.connection)
     if args.json:
         return _json(details.data)
@@ -186,7 +196,7 @@ def cmd_details(args):
     return None
 
 
-def _pick_tenant(svc, outcome, wanted):
+def _pick_tenant(svc: Service, outcome: AuthorizationOutcome, wanted: str | None) -> Connection:
     """The organisation after a command-line authorization (issue 12's rules for this sign-in)."""
     conn = svc.get(outcome.connection.id)
     tenants = outcome.tenants
@@ -236,7 +246,7 @@ def _pick_tenant(svc, outcome, wanted):
             return svc.choose_tenant(conn.id, listed[int(answer) - 1], tenants)
 
 
-def cmd_authorize(args):
+def cmd_authorize(args: argparse.Namespace) -> None:
     svc = _service(args)
     conn = svc.get(args.connection)
     if not args.no_check:
@@ -264,14 +274,14 @@ def cmd_authorize(args):
     return _authorized(svc, outcome, args)
 
 
-def _authorized(svc, outcome, args):
+def _authorized(svc: Service, outcome: AuthorizationOutcome, args: argparse.Namespace) -> None:
     conn = _pick_tenant(svc, outcome, args.tenant)
     who = f" as {visible(outcome.xero_user)}" if outcome.xero_user else ""
     org = visible(conn.tenant_name) if conn.tenant_name else "no organisation yet"
     _err(f"Connected to Xero{who}: '{visible(conn.name)}' uses {org}.")
 
 
-def _authorize_paste(svc, conn, args):
+def _authorize_paste(svc: Service, conn: Connection, args: argparse.Namespace) -> None:
     with svc.begin_authorization(conn.id) as pending:
         _out(pending.url)
         _err(
@@ -285,7 +295,7 @@ def _authorize_paste(svc, conn, args):
     return _authorized(svc, outcome, args)
 
 
-def cmd_tenants(args):
+def cmd_tenants(args: argparse.Namespace) -> None:
     svc = _service(args)
     conn = svc.get(args.connection)
     tenants = svc.tenants(conn.id)
@@ -304,19 +314,19 @@ def cmd_tenants(args):
     return None
 
 
-def cmd_tenant(args):
+def cmd_tenant(args: argparse.Namespace) -> None:
     conn = _service(args).choose_tenant(args.connection, args.tenant)
     _err(f"'{visible(conn.name)}' now uses {visible(conn.tenant_name)}.")
 
 
-def cmd_token(args):
+def cmd_token(args: argparse.Namespace) -> None:
     if not args.connection and not args.profile:
         raise InvalidInput("Name a connection or a profile.", 'For example: xconn token "Head office"')
     token = _service(args, housekeeping=False).access_token(connection=args.connection, profile=args.profile)
     print(token, flush=True)
 
 
-def cmd_check(args):
+def cmd_check(args: argparse.Namespace) -> ExitCode:
     svc = _service(args)
     names = [c.id for c in svc.connections()] if args.all or not args.connection else [args.connection]
     results = [svc.check(n) for n in names]
@@ -343,7 +353,7 @@ def cmd_check(args):
     return ExitCode.OK if all(r.ok for r in results) else ExitCode.ERROR
 
 
-def cmd_profile(args):
+def cmd_profile(args: argparse.Namespace) -> None:
     svc = _service(args)
     if args.profile_command == "add":
         p = svc.add_profile(args.name, args.connection)
@@ -371,7 +381,7 @@ def cmd_profile(args):
     return None
 
 
-def cmd_usage(args):
+def cmd_usage(args: argparse.Namespace) -> None:
     profiles = _service(args).usage(args.connection)
     if args.json:
         return _json([p.name for p in profiles])
@@ -382,7 +392,7 @@ def cmd_usage(args):
     return None
 
 
-def cmd_switch(args):
+def cmd_switch(args: argparse.Namespace) -> None:
     result = _service(args).switch_profiles(args.source, args.target, args.profile or None)
     moved = result.moved
     _err(
@@ -397,7 +407,7 @@ def cmd_switch(args):
         )
 
 
-def cmd_doctor(args):
+def cmd_doctor(args: argparse.Namespace) -> ExitCode:
     svc = _service(args, tolerant=True)
     checks = svc.doctor()
     if args.json:
@@ -419,7 +429,7 @@ def cmd_doctor(args):
     return ExitCode.OK if all(c.ok for c in checks) else ExitCode.ERROR
 
 
-def cmd_refresh(args):
+def cmd_refresh(args: argparse.Namespace) -> ExitCode:
     if not args.all:
         raise InvalidInput("Say which connections to renew.", "Use: xconn refresh --all")
     svc = _service(args)
@@ -435,7 +445,7 @@ def cmd_refresh(args):
     return ExitCode.ERROR if any(r.outcome == "error" for r in results) else ExitCode.OK
 
 
-def cmd_keepalive(args):
+def cmd_keepalive(args: argparse.Namespace) -> None:
     svc = _service(args)
     if args.keepalive_command == "on":
         _err(svc.keepalive.turn_on())
@@ -451,7 +461,7 @@ def cmd_keepalive(args):
     return None
 
 
-def cmd_history(args):
+def cmd_history(args: argparse.Namespace) -> None:
     entries = _service(args).history(args.connection, limit=args.limit)
     if args.json:
         return _json([e.to_dict() for e in entries])
@@ -466,12 +476,12 @@ def cmd_history(args):
     return None
 
 
-def cmd_export(args):
+def cmd_export(args: argparse.Namespace) -> None:
     n = _service(args).export_definitions(args.file)
     _err(f"Exported {n} connection definition(s) and the capture profiles to {visible(args.file)} (no tokens).")
 
 
-def cmd_import(args):
+def cmd_import(args: argparse.Namespace) -> None:
     svc = _service(args)
     found = svc.import_conflicts(args.file)
     policy = args.on_conflict
@@ -482,7 +492,7 @@ def cmd_import(args):
             "Choose with --on-conflict skip, rename or replace.",
         )
 
-    def decide(conflict):
+    def decide(conflict: ImportConflict) -> str:
         if policy != "ask":
             return policy
         _err(
@@ -495,7 +505,7 @@ def cmd_import(args):
         return {"r": "replace", "c": "rename"}.get(answer[:1], "skip")
 
     report = svc.import_definitions(args.file, decide)
-    for label, names in (
+    for label, items in (
         ("Added", report.added),
         ("Replaced", report.replaced),
         ("Added as", report.renamed),
@@ -503,13 +513,13 @@ def cmd_import(args):
         ("Already here", report.unchanged),
         ("Capture profiles added", report.profiles_added),
     ):
-        if names:
-            _err(f"{label}: {visible(', '.join(names))}")
+        if items:
+            _err(f"{label}: {visible(', '.join(items))}")
     if report.added or report.replaced or report.renamed:
         _err("Imported connections are not authorized yet: select each one and press Authorize.")
 
 
-def cmd_setup_machine(args):
+def cmd_setup_machine(args: argparse.Namespace) -> None:
     from .core.machine import setup_machine
 
     report = setup_machine(add_admin=args.add_admin or None, migrate_from=args.migrate_from)
@@ -521,7 +531,7 @@ def cmd_setup_machine(args):
         _err("The shared connection list folder is already set up correctly.")
 
 
-def cmd_whoami(args):
+def cmd_whoami(args: argparse.Namespace) -> None:
     svc = _service(args, housekeeping=False)
     role = svc.role
     from .core.model import current_user
@@ -548,7 +558,13 @@ class _Version(argparse.Action):
     """--version, reading the installed metadata only when asked (importlib.metadata costs every
     other command ~40 ms, `xconn token` included)."""
 
-    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[no-untyped-def]
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[object] | None,
+        option_string: str | None = None,
+    ) -> None:
         from . import __version__
 
         print(f"xconn {__version__}")
@@ -556,7 +572,7 @@ class _Version(argparse.Action):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message):
+    def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         _err(f"xconn: {message}")
         raise SystemExit(ExitCode.USAGE)
@@ -573,7 +589,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config-dir", metavar="DIR", help="folder of the connection list (default: the shared one)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    def cmd(name, func, help_):
+    def cmd(name: str, func: Callable[[argparse.Namespace], ExitCode | None], help_: str) -> argparse.ArgumentParser:
         s = sub.add_parser(name, help=help_, description=help_)
         s.set_defaults(func=func)
         return s
@@ -706,7 +722,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv=None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -719,6 +735,10 @@ def main(argv=None) -> int:
         code = args.func(args)
         return int(code) if isinstance(code, int) else ExitCode.OK
     except XconnError as exc:
+        if exc.__cause__ is not None:  # what the plain message translated, for the log (redacted there)
+            import logging
+
+            logging.getLogger("xconn.cli").warning("%s (caused by %r)", exc.message, exc.__cause__)
         _err(f"xconn: {exc.message}")
         if exc.next_step:
             _err(f"Next step: {exc.next_step}")

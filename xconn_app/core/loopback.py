@@ -24,6 +24,7 @@ import sys
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import cast
 from urllib.parse import parse_qs, urlsplit
 
 from .errors import AuthorizationCancelled, AuthorizationDenied, AuthorizationFailed, AuthorizationTimedOut, PortInUse
@@ -94,11 +95,12 @@ class _Handler(BaseHTTPRequestHandler):
     sys_version = ""
     timeout = PER_CONNECTION_TIMEOUT
     protocol_version = "HTTP/1.0"
+    server: _Server  # the listener it was made for (LoopbackReceiver.start)
 
-    def log_message(self, format, *args):  # never log: the query holds the code
+    def log_message(self, format: str, *args: object) -> None:  # never log: the query holds the code
         pass
 
-    def log_error(self, format, *args):
+    def log_error(self, format: str, *args: object) -> None:
         pass
 
     def _send(self, status: int, body: bytes) -> None:
@@ -115,7 +117,7 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
-    def _not_here(self):
+    def _not_here(self) -> None:
         self._send(404, page("Not found", "This address belongs to xconn and is not a page.", ok=False))
 
     def _stranger(self) -> bool:
@@ -134,7 +136,7 @@ class _Handler(BaseHTTPRequestHandler):
         )
         return True
 
-    def do_GET(self):
+    def do_GET(self) -> None:
         receiver: LoopbackReceiver = self.server.receiver
         if self._stranger():
             return
@@ -180,11 +182,11 @@ class _Handler(BaseHTTPRequestHandler):
                 ),
             )
 
-    def do_HEAD(self):
+    def do_HEAD(self) -> None:
         if not self._stranger():
             self._not_here()
 
-    def _other(self):
+    def _other(self) -> None:
         if self._stranger():
             return
         self._send(405, page("Not allowed", "xconn only accepts the browser's return from Xero here.", ok=False))
@@ -200,25 +202,26 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = os.name != "nt"
     daemon_threads = True
     request_queue_size = 64
+    receiver: LoopbackReceiver  # set by LoopbackReceiver.start
 
-    def server_bind(self):
+    def server_bind(self) -> None:
         if hasattr(socket, "SO_EXCLUSIVEADDRUSE"):  # Windows: nobody else may share the port
             self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)
         super().server_bind()
 
-    def handle_error(self, request, client_address):  # never print tracebacks
+    def handle_error(self, request: object, client_address: object) -> None:  # never print tracebacks
         pass
 
 
 class _Server6(_Server):
     address_family = socket.AF_INET6
 
-    def server_bind(self):
+    def server_bind(self) -> None:
         self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
         super().server_bind()
 
 
-def loopback_addresses(host: str) -> list[tuple[type, str]]:
+def loopback_addresses(host: str) -> list[tuple[type[_Server], str]]:
     if host == "localhost":
         return [(_Server, "127.0.0.1"), (_Server6, "::1")]
     if host == "::1" or host == "[::1]":
@@ -302,7 +305,7 @@ class LoopbackReceiver:
                         continue  # no IPv6 on this machine: 127.0.0.1 is enough
                     if exc.errno == errno.EADDRNOTAVAIL or exc.errno == errno.EAFNOSUPPORT:
                         continue
-                    raise self._port_error(exc) from None
+                    raise self._port_error(exc) from exc
                 if not self.port:
                     self.port = server.server_address[1]
                 server.receiver = self
@@ -359,12 +362,13 @@ class LoopbackReceiver:
     def __enter__(self) -> LoopbackReceiver:
         return self.start()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     @property
     def listening_addresses(self) -> list[tuple[str, int]]:
-        return [s.server_address[:2] for s in self._servers]
+        # hosts are text: the servers were bound to "127.0.0.1" / "::1" or another text address
+        return [cast("tuple[str, int]", s.server_address[:2]) for s in self._servers]
 
     # -- the wait --------------------------------------------------------------------------
     def peer_is_owner(self, peer: tuple, local: tuple) -> bool:
@@ -418,8 +422,8 @@ class LoopbackReceiver:
                 f"Xero did not send the browser back to xconn within {int(timeout)} seconds.",
                 timeout_causes(f"http://{self.host}:{self.port}"),
             )
-        if self.result.error:
-            raise describe_error(self.result.error, self.result.description)
+        if self.result.code is None:  # an error answer, even one whose error is empty ("error=")
+            raise describe_error(self.result.error or "", self.result.description)
         return self.result.code
 
 

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import TYPE_CHECKING
 
 from .errors import KeyringUnavailable
 from .model import TokenSet
+
+if TYPE_CHECKING:  # keyring is imported when first used
+    from keyring.backend import KeyringBackend
 
 SERVICE = "xconn"
 MAX_VALUE = 1000
@@ -34,7 +38,7 @@ def _explicitly_configured() -> bool:
 _UNSAFE_MODULES = ("keyring.backends.fail", "keyring.backends.null", "keyrings.alt")
 
 
-def backend_problem(backend) -> str | None:
+def backend_problem(backend: KeyringBackend) -> str | None:
     """Why this backend must not hold tokens, or None when it is usable."""
     mod = type(backend).__module__
     names = [mod]
@@ -87,26 +91,27 @@ HOW_TO_FIX = _how_to_fix()
 class TokenStore:
     """Reads and writes TokenSets; raises KeyringUnavailable with the fix in it."""
 
-    def __init__(self, backend=None):
+    def __init__(self, backend: KeyringBackend | None = None):
         self._backend = backend
         self._checked = False
 
     @property
-    def backend(self):
-        if not self._checked:
-            backend = self._backend
-            if backend is None:
-                import keyring
+    def backend(self) -> KeyringBackend:
+        if self._checked and self._backend is not None:  # _checked is set together with _backend
+            return self._backend
+        backend = self._backend
+        if backend is None:
+            import keyring
 
-                try:
-                    backend = keyring.get_keyring()
-                except Exception:
-                    raise KeyringUnavailable("The password store could not be opened.", HOW_TO_FIX) from None
-            problem = backend_problem(backend)
-            if problem:
-                raise KeyringUnavailable(f"xconn cannot keep tokens safely: {problem}.", HOW_TO_FIX)
-            self._backend, self._checked = backend, True
-        return self._backend
+            try:
+                backend = keyring.get_keyring()
+            except Exception as exc:
+                raise KeyringUnavailable("The password store could not be opened.", HOW_TO_FIX) from exc
+        problem = backend_problem(backend)
+        if problem:
+            raise KeyringUnavailable(f"xconn cannot keep tokens safely: {problem}.", HOW_TO_FIX)
+        self._backend, self._checked = backend, True
+        return backend
 
     def ensure_usable(self) -> None:
         """Raise KeyringUnavailable (with the fix) unless a safe password store is there."""
@@ -122,11 +127,11 @@ class TokenStore:
             return self.backend.get_password(SERVICE, key)
         except KeyringUnavailable:
             raise
-        except Exception:
+        except Exception as exc:
             raise KeyringUnavailable(
                 "The password store refused to give back a token; it may be locked.",
                 "Unlock the password store (log out and in again if unsure) and try again.",
-            ) from None
+            ) from exc
 
     def _set(self, key: str, value: str) -> None:
         if len(value) > MAX_VALUE:  # a programming error: the caller must chunk
@@ -135,11 +140,11 @@ class TokenStore:
             self.backend.set_password(SERVICE, key, value)
         except KeyringUnavailable:
             raise
-        except Exception:
+        except Exception as exc:
             raise KeyringUnavailable(
                 "The password store refused to save a token; it may be locked or full.",
                 "Unlock the password store and try again. Nothing was lost: the previous token is still there.",
-            ) from None
+            ) from exc
 
     def _delete(self, key: str) -> None:
         from keyring.errors import PasswordDeleteError
@@ -150,11 +155,11 @@ class TokenStore:
             raise
         except PasswordDeleteError:
             pass  # absent already
-        except Exception:
+        except Exception as exc:
             raise KeyringUnavailable(
                 "The password store refused to remove a token; it may be locked.",
                 "Unlock the password store and try again. Nothing was changed.",
-            ) from None
+            ) from exc
 
     # -- token sets ------------------------------------------------------------------------
     def load(self, connection_id: str) -> TokenSet | None:
@@ -166,14 +171,15 @@ class TokenStore:
             refresh = head["refresh_token"]
         except (ValueError, KeyError, TypeError):
             return None
-        parts = []
+        parts: list[str] = []
+        complete = True
         for n in range(int(head.get("chunks", 0))):
             part = self._get(f"{connection_id}/access/{n}")
             if part is None:
-                parts = None
+                complete = False
                 break
             parts.append(part)
-        access = "".join(parts) if parts is not None else ""
+        access = "".join(parts) if complete else ""
         if access and _fingerprint(access) != head.get("fp"):
             access = ""  # half-written access token: treat it as expired, refresh will fix it
         from .logs import remember_secret

@@ -14,7 +14,9 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from .errors import (
     STEP_CHECK_NETWORK,
@@ -29,6 +31,9 @@ from .errors import (
     XeroUnavailable,
 )
 from .model import Tenant, iso
+
+if TYPE_CHECKING:  # requests is imported when first used
+    from requests import Response, Session
 
 log = logging.getLogger("xconn.xero")
 
@@ -57,7 +62,7 @@ class Endpoints:
 
     @classmethod
     def from_env(cls) -> Endpoints:
-        def get(name, default):
+        def get(name: str, default: str) -> str:
             return (os.environ.get(name) or default).rstrip("/")
 
         return cls(
@@ -125,7 +130,7 @@ class RetryPolicy:
 
     max_minute_wait: float = 60.0
     concurrent_waits: tuple[float, ...] = (1.0, 2.0, 4.0)
-    sleep: object = field(default=time.sleep, compare=False)
+    sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
 
     def wait_for(self, exc: RateLimited, attempt: int) -> float | None:
         kind = getattr(exc, "kind", MINUTE)
@@ -158,7 +163,7 @@ def network_error(exc: Exception, what: str) -> XeroUnavailable:
     )
 
 
-def _body(resp) -> dict:
+def _body(resp: Response) -> dict:
     try:
         doc = resp.json()
     except ValueError:
@@ -166,13 +171,13 @@ def _body(resp) -> dict:
     return doc if isinstance(doc, dict) else {}
 
 
-def is_missing_permission(resp) -> bool:
+def is_missing_permission(resp: Response) -> bool:
     """401 with Detail AuthorizationUnsuccessful: the grant lacks a scope (docs/XERO.md)."""
     body = _body(resp)
     return "authorizationunsuccessful" in str(body.get("Detail") or body.get("detail") or "").lower()
 
 
-def rate_limited(resp, what: str, organisation: str = "") -> RateLimited:
+def rate_limited(resp: Response, what: str, organisation: str = "") -> RateLimited:
     wait = retry_after_seconds(resp.headers.get("Retry-After"))
     kind = limit_kind(resp.headers.get("X-Rate-Limit-Problem"))
     org = f" for {organisation}" if organisation else " for this organisation"
@@ -197,11 +202,11 @@ def rate_limited(resp, what: str, organisation: str = "") -> RateLimited:
             f"Try again in {int((wait or 60) + 0.999)} seconds.",
             retry_after=wait,
         )
-    exc.kind = kind  # type: ignore[attr-defined]
+    exc.kind = kind
     return exc
 
 
-def raise_for_status(resp, what: str, organisation: str = "") -> None:
+def raise_for_status(resp: Response, what: str, organisation: str = "") -> None:
     """Turn Xero's error statuses into typed errors with plain words."""
     code = resp.status_code
     if code < 400:
@@ -232,7 +237,7 @@ def raise_for_status(resp, what: str, organisation: str = "") -> None:
     raise XeroRejected(f"Xero refused the request while {what} (error {code}).", "Check the connection's settings.")
 
 
-def limits_of(resp) -> dict:
+def limits_of(resp: Response) -> dict:
     """The remaining-call counts Xero sent with a response (empty when none)."""
     out: dict = {}
     for header in LIMIT_HEADERS:
@@ -249,14 +254,16 @@ class XeroClient:
 
     MAX_NETWORK_ATTEMPTS = 3
 
-    def __init__(self, endpoints: Endpoints | None = None, session=None, policy: RetryPolicy | None = None):
+    def __init__(
+        self, endpoints: Endpoints | None = None, session: Session | None = None, policy: RetryPolicy | None = None
+    ):
         self.endpoints = endpoints or Endpoints.from_env()
         self._session = session
         self.policy = policy or retry_policy()
         self.last_limits: dict = {}
 
     @property
-    def session(self):
+    def session(self) -> Session:
         if self._session is None:
             import requests
 
@@ -266,17 +273,17 @@ class XeroClient:
 
     def send(
         self,
-        method: str,
-        url: str,
+        method: str | bytes,
+        url: str | bytes,
         what: str,
         *,
         access_token: str | None = None,
         tenant_id: str | None = None,
         organisation: str = "",
         check: bool = True,
-        transport=None,
-        **kw,
-    ):
+        transport: Callable[..., Response] | None = None,
+        **kw: Any,
+    ) -> Response:
         """Send with retries: network failures, 502-504, and rate limits as the policy allows.
 
         transport(method, url, headers=..., timeout=..., **kw) defaults to this client's session
@@ -312,13 +319,13 @@ class XeroClient:
                 self.last_limits = limits
             if resp.status_code == 429:
                 limited += 1
-                exc = rate_limited(resp, what, organisation)
-                wait = self.policy.wait_for(exc, limited)
+                refusal = rate_limited(resp, what, organisation)  # not `exc`: that name is the except clause's
+                wait = self.policy.wait_for(refusal, limited)
                 if wait is not None:
-                    log.info("Xero's %s limit reached while %s; waiting %.1f s", exc.kind, what, wait)  # type: ignore[attr-defined]
+                    log.info("Xero's %s limit reached while %s; waiting %.1f s", refusal.kind, what, wait)
                     self.policy.sleep(wait)
                     continue
-                raise exc
+                raise refusal
             if resp.status_code in (502, 503, 504) and attempt < self.MAX_NETWORK_ATTEMPTS:
                 log.info("Xero answered %s while %s; trying again", resp.status_code, what)
                 self.policy.sleep(1.0 * attempt)
@@ -327,11 +334,11 @@ class XeroClient:
                 raise_for_status(resp, what, organisation)
             return resp
 
-    def _json(self, resp, what: str):
+    def _json(self, resp: Response, what: str) -> object:
         try:
             return resp.json()
-        except ValueError:
-            raise XeroUnavailable(f"Xero sent an answer xconn could not read while {what}.", STEP_TRY_LATER) from None
+        except ValueError as exc:
+            raise XeroUnavailable(f"Xero sent an answer xconn could not read while {what}.", STEP_TRY_LATER) from exc
 
     def list_tenants(self, access_token: str, auth_event_id: str = "") -> list[Tenant]:
         what = "listing your organisations"
@@ -370,7 +377,7 @@ class XeroClient:
             data={"token": refresh_token, "client_id": client_id},
         )
 
-    def discovery(self):
+    def discovery(self) -> tuple[object, str | None]:
         """The OIDC discovery document and the server's Date header (for doctor)."""
         what = "fetching Xero's sign-in settings"
         resp = self.send("GET", self.endpoints.discovery, what)
