@@ -79,7 +79,7 @@ class PendingAuthorization:
     def __enter__(self) -> PendingAuthorization:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def close(self) -> None:

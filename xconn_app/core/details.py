@@ -4,11 +4,15 @@ after (what support asks for); never a secret."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .errors import XconnError
 from .model import REFRESH_TOKEN_LIFETIME_DAYS, Connection, current_user, iso, status_of
 from .registry import RegistryData
 from .text import visible
+
+if TYPE_CHECKING:  # service.py imports this module
+    from .service import Service
 
 
 @dataclass
@@ -36,7 +40,7 @@ def _limits_text(limits: dict) -> str:
     return ", ".join(parts) + (f" (seen {seen})" if seen else "")
 
 
-def describe(service, conn: Connection, data: RegistryData) -> Details:
+def describe(service: Service, conn: Connection, data: RegistryData) -> Details:
     grant = service.grants.get(conn.id)
     status, text = status_of(conn, grant)
     users = [p.name for p in data.profiles if p.connection_id == conn.id]

@@ -152,6 +152,7 @@ class XeroServerError(XeroUnavailable):
 
 class RateLimited(XeroUnavailable):
     title = "Xero is busy"
+    kind: str  # which limit (xero.limit_kind): set by xero.rate_limited, which makes every one
 
     def __init__(self, message: str, next_step: str = "", retry_after: float | None = None):
         super().__init__(message, next_step)

@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 from . import paths
 from .errors import XconnError
@@ -124,7 +125,7 @@ def _grant_from(raw: dict) -> Grant | None:
     cid = raw.get("connection_id")
     if not is_id(cid):
         return None
-    values = {}
+    values: dict[str, Any] = {}  # each value is of its field's type, checked below
     for name in GRANT_FIELDS:
         if name not in raw:
             continue

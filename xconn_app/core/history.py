@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from . import accounts
 from .errors import XconnError
-from .model import current_host
+from .model import Connection, current_host
 from .registry import Registry
 
 log = logging.getLogger("xconn.history")
@@ -39,7 +39,7 @@ def _hash(line: bytes) -> str:
     return hashlib.sha256(line.rstrip(b"\n")).hexdigest()
 
 
-def entry(what: str, connection=None, detail: str = "") -> dict:
+def entry(what: str, connection: Connection | None = None, detail: str = "") -> dict:
     me = accounts.me()
     return {
         "at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

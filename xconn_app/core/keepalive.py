@@ -16,10 +16,15 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import NotAuthorized, ReauthorizationRequired, XconnError
 from .model import Connection, current_host, current_user, now
 from .settings import KEEPALIVE_MIN_AGE_HOURS
+
+if TYPE_CHECKING:
+    from .grants import GrantStore, UserState
+    from .tokens import TokenBroker
 
 log = logging.getLogger("xconn.keepalive")
 
@@ -67,12 +72,12 @@ class KeepAlive:
     def __init__(
         self,
         connections: Callable[[], list[Connection]],
-        grants,
-        broker,
-        state_store,
+        grants: GrantStore,
+        broker: TokenBroker,
+        state_store: UserState,
         on_event: Callable[[str, Connection | None, str], None],
         system_root: Path = Path("/"),
-    ):
+    ) -> None:
         self._connections = connections
         self.grants = grants
         self.broker = broker
@@ -232,7 +237,9 @@ class KeepAlive:
 
 def _user_systemd_running() -> bool:
     runtime = os.environ.get("XDG_RUNTIME_DIR")
-    return bool(runtime) and Path(runtime, "systemd").is_dir()
+    if not runtime:
+        return False
+    return Path(runtime, "systemd").is_dir()
 
 
 def _systemd_quote(arg: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 from collections import OrderedDict
@@ -87,7 +88,7 @@ class _LazyFileHandler(logging.Handler):
 _configured: Path | None = None
 
 
-def setup(log_dir: Path | None = None) -> Path:
+def setup(log_dir: str | os.PathLike[str] | None = None) -> Path:
     """Log to <user log dir>/xconn.log (rotating); returns the file's path."""
     global _configured
     from .paths import user_log_dir

@@ -14,6 +14,10 @@ import time
 from dataclasses import dataclass, field
 from enum import Enum
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (setup-machine needs none of it)
+if TYPE_CHECKING:
+    from typing import TypeGuard
+
 REFRESH_TOKEN_LIFETIME_DAYS = 60
 EXPIRY_WARNING_DAYS = 14
 ACCESS_TOKEN_MARGIN_SECONDS = 60
@@ -48,7 +52,7 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-def is_id(value: object) -> bool:
+def is_id(value: object) -> TypeGuard[str]:
     """The only shape of id xconn generates (and so the only one it ever puts in a file name)."""
     return isinstance(value, str) and bool(ID_RE.match(value))
 

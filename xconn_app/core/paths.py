@@ -177,7 +177,7 @@ def resolve(config_dir: str | os.PathLike | None = None) -> ListLocation:
     return ListLocation(user_config_dir().resolve(), PER_USER, why)
 
 
-def _real(value) -> Path:
+def _real(value: str | os.PathLike[str]) -> Path:
     """A chosen folder, with the links in the path the user typed resolved once (they chose it); from
     then on the real path is opened without following links."""
     return Path(os.path.realpath(_absolute(value)))

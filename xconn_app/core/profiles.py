@@ -3,12 +3,14 @@ of a connection, and switching profiles between connections (with what undoing i
 
 from __future__ import annotations
 
+import builtins
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from . import validate
 from .definitions import Definitions
 from .errors import DuplicateName, InvalidInput
-from .model import Profile
+from .model import Connection, Profile
 from .text import visible
 
 
@@ -37,7 +39,7 @@ class ProfileBook:
     def list(self) -> list[Profile]:
         return self.definitions.load().profiles
 
-    def add(self, name, connection=None) -> Profile:
+    def add(self, name: str, connection: str | Connection | None = None) -> Profile:
         name = validate.name(name, "profile name")
         with self.definitions.change("add capture profiles") as (data, record):
             if any(p.name.casefold() == name.casefold() for p in data.profiles):
@@ -48,7 +50,7 @@ class ProfileBook:
             record("profile added", conn, name)
         return profile
 
-    def rename(self, key, new_name) -> Profile:
+    def rename(self, key: str, new_name: str) -> Profile:
         new_name = validate.name(new_name, "profile name")
         with self.definitions.change("rename capture profiles") as (data, record):
             profile = self.definitions.find_profile(data, key)
@@ -58,13 +60,13 @@ class ProfileBook:
             record("profile renamed", None, f"{old} -> {new_name}")
         return profile
 
-    def delete(self, key) -> None:
+    def delete(self, key: str) -> None:
         with self.definitions.change("delete capture profiles") as (data, record):
             profile = self.definitions.find_profile(data, key)
             data.profiles = [p for p in data.profiles if p.id != profile.id]
             record("profile deleted", None, profile.name)
 
-    def set_connection(self, key, connection) -> Profile:
+    def set_connection(self, key: str, connection: str | Connection | None) -> Profile:
         with self.definitions.change("change which connection a profile uses") as (data, record):
             profile = self.definitions.find_profile(data, key)
             previous = next((c for c in data.connections if c.id == profile.connection_id), None)
@@ -78,12 +80,14 @@ class ProfileBook:
             )
         return profile
 
-    def usage(self, key) -> list[Profile]:
+    def usage(self, key: str | Connection) -> builtins.list[Profile]:  # builtins: list is a method here
         data = self.definitions.load()
         conn = self.definitions.find(data, key)
         return [p for p in data.profiles if p.connection_id == conn.id]
 
-    def switch(self, from_key, to_key, profile_names=None) -> SwitchResult:
+    def switch(
+        self, from_key: str | Connection, to_key: str | Connection, profile_names: Sequence[str] | None = None
+    ) -> SwitchResult:
         """Move all (or the named) profiles from one connection to another."""
         with self.definitions.change("switch capture profiles") as (data, record):
             src, dst = self.definitions.find(data, from_key), self.definitions.find(data, to_key)
@@ -121,7 +125,7 @@ class ProfileBook:
                 )
         return result
 
-    def undo_switch(self, result: SwitchResult) -> list[str]:
+    def undo_switch(self, result: SwitchResult) -> builtins.list[str]:
         """Move the profiles of a switch back where they were (those still on the target)."""
         with self.definitions.change("switch capture profiles") as (data, record):
             src = self.definitions.find(data, result.source_id)

@@ -139,7 +139,7 @@ def _legacy_grants(raw: dict, conn_id: str, into: dict[str, dict[str, dict]]) ->
     for user, g in list(grants.items())[:1000]:
         if not isinstance(user, str) or not isinstance(g, dict) or len(user) > 200:
             continue
-        entry = {}
+        entry: dict[str, float | bool | str] = {}
         for key in ("authorized_at", "last_refresh"):
             value = g.get(key)
             entry[key] = (
@@ -181,7 +181,8 @@ def parse(raw: bytes) -> RegistryData:
         for c in conns:
             _legacy_grants(c, c["id"], data.legacy_grants)
     seen: set[str] = set()
-    for item in (*data.connections, *data.profiles):
+    items: list[Connection | Profile] = [*data.connections, *data.profiles]
+    for item in items:
         if item.id in seen:
             raise Invalid(f"the id {item.id} is used twice")
         seen.add(item.id)

@@ -20,6 +20,7 @@ import errno
 import os
 import re
 import stat
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -387,8 +388,6 @@ class SafeFolder:
 
 
 def sys_is_bsd() -> bool:
-    import sys
-
     return sys.platform.startswith(("darwin", "freebsd", "openbsd", "netbsd"))
 
 
@@ -401,14 +400,14 @@ def _acquire(fd: int, timeout: float) -> None:
     delay = 0.005
     while True:
         try:
-            if POSIX:
-                import fcntl
-
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            else:
+            if sys.platform == "win32":  # os.name == "nt" (spelled so that type checkers know the platform)
                 import msvcrt
 
                 msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return
         except OSError as exc:
             if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK, errno.EDEADLK):
@@ -420,16 +419,16 @@ def _acquire(fd: int, timeout: float) -> None:
 
 
 def _release(fd: int) -> None:
-    if POSIX:
-        import fcntl
-
-        fcntl.flock(fd, fcntl.LOCK_UN)
-    else:
+    if sys.platform == "win32":
         import msvcrt
 
         with contextlib.suppress(OSError):
             os.lseek(fd, 0, os.SEEK_SET)
             msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def unwritable(folder: Path, exc: OSError, what: str = "The connection list") -> RegistryUnwritable:

@@ -74,16 +74,19 @@ class StatusBoard:
         return out
 
     def _read(self, name: str, key: str) -> OtherStatus | None:
+        folder = self.folder
+        if folder is None:
+            return None
         try:
-            st = self.folder.stat(name)
+            st = folder.stat(name)
             if st is None:
                 return None
             if os.name == "posix" and (not key.startswith("uid-") or st.st_uid != int(key[4:])):
                 log.warning("ignored status file %s: it is not owned by the user it names", visible(name))
                 return None
-            raw = self.folder.read(name, MAX_BYTES)
+            raw = folder.read(name, MAX_BYTES)
             if os.name == "posix":
-                st2 = self.folder.stat(name)
+                st2 = folder.stat(name)
                 if st2 is None or st2.st_ino != st.st_ino:
                     return None
             doc = json.loads(raw or b"")

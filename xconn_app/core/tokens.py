@@ -133,7 +133,7 @@ class TokenBroker:
         log.info("renewed the access token of connection %s", conn.id)
         return new
 
-    def _note(self, conn: Connection, **changes) -> None:
+    def _note(self, conn: Connection, **changes: object) -> None:
         """Change this user's grant; a failure is logged (the tokens are safe in the keyring)."""
         try:
             with self.grants.edit() as grants:

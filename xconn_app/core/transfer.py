@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,7 +42,7 @@ class Transfer:
         self.definitions = definitions
         self._on_replaced = on_replaced  # connection id whose tokens belong to another Xero app now
 
-    def export(self, path) -> int:
+    def export(self, path: str | os.PathLike[str]) -> int:
         data = self.definitions.load()
         names = {c.id: c.name for c in data.connections}
         doc = {
@@ -74,7 +75,7 @@ class Transfer:
         return len(data.connections)
 
     @staticmethod
-    def read(path) -> dict:
+    def read(path: str | os.PathLike[str]) -> dict:
         try:
             p = Path(path)
             if p.stat().st_size > MAX_BYTES:
@@ -94,7 +95,7 @@ class Transfer:
             raise InvalidInput(f"{visible(path)} is not an xconn export file.", NOT_AN_EXPORT)
         return doc
 
-    def conflicts(self, path) -> list[ImportConflict]:
+    def conflicts(self, path: str | os.PathLike[str]) -> list[ImportConflict]:
         doc = self.read(path)
         existing = {c.name.casefold(): c for c in self.definitions.load().connections}
         out = []
@@ -106,7 +107,9 @@ class Transfer:
                 out.append(ImportConflict(old.name, old.client_id, str(item.get("client_id"))[:100]))
         return out
 
-    def import_(self, path, decide: Callable[[ImportConflict], str] | None = None) -> ImportReport:
+    def import_(
+        self, path: str | os.PathLike[str], decide: Callable[[ImportConflict], str] | None = None
+    ) -> ImportReport:
         """decide(conflict) -> 'skip' | 'replace' | 'rename'; None means skip every conflict."""
         doc = self.read(path)
         report = ImportReport()

@@ -116,7 +116,7 @@ def redirect_url(value: str) -> str:
     return value
 
 
-def scopes(value) -> list[str]:
+def scopes(value: object) -> list[str]:
     if isinstance(value, str):
         items = value.split()
     elif isinstance(value, (list, tuple)):
