@@ -15,6 +15,8 @@ import json
 import logging
 import secrets
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 from .errors import (
     STEP_CHECK_NETWORK,
@@ -29,12 +31,17 @@ from .errors import (
 from .model import TokenSet
 from .xero import Endpoints, network_error, raise_for_status, retry_policy
 
+if TYPE_CHECKING:  # imported when first used
+    from requests import Response
+    from requests_oauthlib import OAuth2Session
+
 log = logging.getLogger("xconn.oauth")
 # requests-oauthlib logs request bodies (tokens!) at DEBUG: never let that through.
 for _name in ("requests_oauthlib", "oauthlib"):
     logging.getLogger(_name).setLevel(logging.WARNING)
 
 LOST_REFRESH_GRACE = 30 * 60  # Xero accepts the previous refresh token for 30 minutes (docs/XERO.md)
+T = TypeVar("T")
 
 
 def make_verifier() -> str:
@@ -86,7 +93,7 @@ class AuthorizationRequest:
         self.verifier = make_verifier()
         self._url: str | None = None
 
-    def _session(self, **kw):
+    def _session(self, **kw: object) -> OAuth2Session:
         from requests_oauthlib import OAuth2Session
 
         return OAuth2Session(self.client_id, redirect_uri=self.redirect_url, **kw)
@@ -136,7 +143,7 @@ class LostResponse(XeroUnavailable):
     """The token request went out but no answer came back (Xero may have rotated the token)."""
 
 
-def _insecure_guard(call):
+def _insecure_guard(call: Callable[[], T]) -> T:
     from oauthlib.oauth2.rfc6749.errors import InsecureTransportError
 
     try:
@@ -148,8 +155,8 @@ def _insecure_guard(call):
         ) from exc
 
 
-def _check_response(what: str):
-    def hook(resp):
+def _check_response(what: str) -> Callable[[Response], Response]:
+    def hook(resp: Response) -> Response:
         if resp.status_code == 429 or resp.status_code >= 500:
             raise_for_status(resp, what)
         try:
@@ -168,7 +175,7 @@ def _check_response(what: str):
     return hook
 
 
-def _token_call(call, what: str) -> TokenSet:
+def _token_call(call: Callable[[], dict], what: str) -> TokenSet:
     """One token request with the retries Xero's limits allow; every failure becomes an XconnError."""
     import requests
     from oauthlib.oauth2.rfc6749 import errors as oerr

@@ -14,12 +14,16 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 from . import scopes as scope_catalogue
 from .oauth import AuthorizationRequest
 from .text import visible
 from .xero import Endpoints
+
+if TYPE_CHECKING:  # requests is imported when first used
+    from requests import Session
 
 ACCEPTED, REFUSED, UNKNOWN = "accepted", "refused", "unknown"
 _ERROR_LINE = re.compile(r"Error:\s*([a-z_]+)\s*:\s*([^<\n\r]{1,300})")
@@ -38,7 +42,9 @@ class CheckVerdict:
         return self.verdict == REFUSED
 
 
-def check(endpoints: Endpoints, client_id: str, redirect_url: str, scopes: list[str], session=None) -> CheckVerdict:
+def check(
+    endpoints: Endpoints, client_id: str, redirect_url: str, scopes: list[str], session: Session | None = None
+) -> CheckVerdict:
     import requests
 
     probe = AuthorizationRequest(client_id, redirect_url, scopes, endpoints)  # throwaway state and verifier

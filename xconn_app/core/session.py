@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import requests
 
@@ -17,6 +18,9 @@ from .errors import NotFound
 from .model import Connection
 from .text import visible
 from .xero import XeroClient, raise_for_status
+
+if TYPE_CHECKING:
+    from .tokens import TokenBroker
 
 _SESSION_ARGS = (
     "params",
@@ -42,7 +46,7 @@ class XeroSession(requests.Session):
 
     def __init__(
         self,
-        broker,
+        broker: TokenBroker,
         client: XeroClient,
         connection: Connection,
         on_limits: Callable[[Connection, dict], None] | None = None,
@@ -61,16 +65,16 @@ class XeroSession(requests.Session):
         self.headers["Accept"] = "application/json"
         self.headers["User-Agent"] = "xconn"
 
-    def _transport(self, method, url, **kwargs):
+    def _transport(self, method: str | bytes, url: str | bytes, **kwargs: Any) -> requests.Response:
         return requests.Session.request(self, method, url, **kwargs)
 
-    def request(self, method, url, *args, **kwargs):
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.update(zip(_SESSION_ARGS, args, strict=False))  # positional ones, as requests.Session takes them
         headers = dict(kwargs.pop("headers", None) or {})
         conn = self.connection
         what = f"calling {visible(str(url).split('?')[0], 120)}"
 
-        def call(token: str):
+        def call(token: str) -> requests.Response:
             resp = self._client.send(
                 method,
                 url,
