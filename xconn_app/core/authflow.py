@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from .authorization import AuthorizationOutcome, PendingAuthorization
 from .errors import AuthorizationCancelled, AuthorizationTimedOut, InvalidInput, XconnError
@@ -24,7 +24,13 @@ from .model import Tenant
 from .precheck import REFUSED, CheckVerdict
 from .settings import AUTHORIZE_TIMEOUT
 
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from .service import Service
+
 Runner = Callable[[Callable[[], Any], Callable[[Any], None], Callable[[BaseException], None]], None]
+CheckKey = tuple[str, str, tuple[str, ...]]  # (Client ID, redirect URL, scopes)
 
 
 class Phase(str, Enum):
@@ -62,6 +68,25 @@ class FlowView:
         return self.phase in (Phase.CHECKING, Phase.WAITING, Phase.EXCHANGING)
 
 
+class ViewChanges(TypedDict, total=False):
+    """Fields of FlowView to change (AuthFlow._set); the same names and types."""
+
+    phase: Phase
+    headline: str
+    detail: str
+    tone: str
+    seconds_left: int
+    url: str
+    paste: bool
+    refused_note: str
+    tenants: tuple[Tenant, ...]
+    suggested: Tenant | None
+    xero_user: str
+    error: XconnError | None
+    authorized: bool
+    reaches_saved: bool
+
+
 def _plural(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
@@ -69,7 +94,7 @@ def _plural(n: int, noun: str) -> str:
 class AuthFlow:
     def __init__(
         self,
-        service,
+        service: Service,
         runner: Runner,
         on_change: Callable[[FlowView], None],
         *,
@@ -93,7 +118,7 @@ class AuthFlow:
         self.known_verdict: Callable[[dict], CheckVerdict | None] = lambda values: None
 
     # -- transitions ----------------------------------------------------------------------------------
-    def _set(self, **changes) -> None:
+    def _set(self, **changes: Unpack[ViewChanges]) -> None:
         self.view = replace(self.view, **changes)
         self.on_change(self.view)
 
@@ -106,13 +131,12 @@ class AuthFlow:
         attempt = self._attempt
         with self._lock:
             self._refused = ""
-        keep = {
-            "tenants": self.view.tenants,
-            "suggested": self.view.suggested,
-            "xero_user": self.view.xero_user,
-            "authorized": self.view.authorized,
-        }
-        self.view = FlowView(**keep)
+        self.view = FlowView(  # what an earlier attempt found is kept
+            tenants=self.view.tenants,
+            suggested=self.view.suggested,
+            xero_user=self.view.xero_user,
+            authorized=self.view.authorized,
+        )
         known = self.known_verdict(values)
         if known is not None and known.refused:
             self._check_done(attempt, key, values, known)
@@ -128,7 +152,7 @@ class AuthFlow:
             lambda exc: self._check_done(attempt, key, values, None),
         )
 
-    def _check_done(self, attempt: int, key, values: dict, verdict: CheckVerdict | None) -> None:
+    def _check_done(self, attempt: int, key: str | None, values: dict, verdict: CheckVerdict | None) -> None:
         if attempt != self._attempt or self.view.phase is Phase.CANCELLED:
             return
         if verdict is not None and verdict.verdict == REFUSED:
@@ -143,7 +167,7 @@ class AuthFlow:
             return
         self._listen(attempt, key, values)
 
-    def _listen(self, attempt: int, key, values: dict) -> None:
+    def _listen(self, attempt: int, key: str | None, values: dict) -> None:
         self._set(phase=Phase.CHECKING, headline="Getting ready to receive Xero's answer…", detail="", tone="busy")
         fields = {k: values[k] for k in ("name", "client_id", "redirect_url", "scopes") if k in values}
         if values.get("connection_id"):
@@ -351,17 +375,17 @@ class XeroCheck:
     """The check with Xero while typing: once per (Client ID, redirect URL, scopes), one at a time,
     started by the dialog 1 s after typing stops (settings.PRECHECK_DELAY_MS)."""
 
-    def __init__(self, service, runner: Runner, on_change: Callable[[str, str], None]):
+    def __init__(self, service: Service, runner: Runner, on_change: Callable[[str, str], None]):
         self.service = service
         self.run = runner
         self.on_change = on_change  # (text, tone)
-        self.verdicts: dict[tuple, CheckVerdict] = {}
+        self.verdicts: dict[CheckKey, CheckVerdict] = {}
         self._generation = 0
-        self._running: tuple | None = None
+        self._running: CheckKey | None = None
         self._waiting: dict | None = None
 
     @staticmethod
-    def key(values: dict) -> tuple:
+    def key(values: dict) -> CheckKey:
         return values["client_id"], values["redirect_url"], tuple(values["scopes"])
 
     def changed(self) -> int:
@@ -388,7 +412,7 @@ class XeroCheck:
             lambda exc: self._done(key, None),
         )
 
-    def _done(self, key: tuple, verdict: CheckVerdict | None) -> None:
+    def _done(self, key: CheckKey, verdict: CheckVerdict | None) -> None:
         self._running = None
         if verdict is not None and verdict.verdict != "unknown":
             self.verdicts[key] = verdict

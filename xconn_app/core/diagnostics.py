@@ -3,16 +3,21 @@ connection, keep-alive), and a plain-text report to paste into a ticket."""
 
 from __future__ import annotations
 
+import functools
 import platform
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from .errors import XconnError
-from .model import Connection, Status, current_host, current_user, iso, now
+from .model import Connection, Grant, Status, current_host, current_user, iso, now
 from .text import visible
+
+if TYPE_CHECKING:  # service.py imports this module when Diagnose runs
+    from .service import Service
 
 # Actions a check can offer (the window shows a button, the CLI names the command).
 ACTION_SETUP_MACHINE = "setup-machine"
@@ -49,7 +54,7 @@ def run_check(name: str, func: Callable[[], DoctorCheck]) -> DoctorCheck:
 
 
 class Diagnostics:
-    def __init__(self, service):
+    def __init__(self, service: Service):
         self.service = service
 
     def run(self) -> list[DoctorCheck]:
@@ -66,14 +71,14 @@ class Diagnostics:
             checks.append(DoctorCheck("Connection list", False, exc.message, exc.next_step))
             connections = []
         for port, users in ports(connections).items():
-            checks.append(run_check(f"Port {port}", lambda port=port, users=users: self.port(port, users)))
+            checks.append(run_check(f"Port {port}", functools.partial(self.port, port, users)))
         checks.append(run_check("Xero sign-in service", lambda: self.identity(checks)))
         checks.append(run_check("Xero API", self.api))
         grants = s.grants.all()
         for conn in connections:
             checks.append(
                 run_check(
-                    f"Connection '{visible(conn.name)}'", lambda conn=conn: self.connection(conn, grants.get(conn.id))
+                    f"Connection '{visible(conn.name)}'", functools.partial(self.connection, conn, grants.get(conn.id))
                 )
             )
         checks.append(run_check("Daily keep-alive", self.keepalive))
@@ -117,9 +122,10 @@ class Diagnostics:
         except XconnError as exc:
             return DoctorCheck(name, False, exc.message, exc.next_step, action=ACTION_SETUP_MACHINE)
         detail = f"{visible(loc.path)} ({loc.scope})"
-        if loc.machine and loc.status_folder() is not None:
+        status_folder = loc.status_folder() if loc.machine else None
+        if status_folder is not None:
             try:
-                loc.status_folder().check()
+                status_folder.check()
             except (XconnError, OSError) as exc:
                 msg = exc.message if isinstance(exc, XconnError) else str(exc)
                 return DoctorCheck(
@@ -183,7 +189,7 @@ class Diagnostics:
             "" if ok else "Try again later; see status.xero.com.",
         )
 
-    def connection(self, conn: Connection, grant) -> DoctorCheck:
+    def connection(self, conn: Connection, grant: Grant | None) -> DoctorCheck:
         from .model import status_of
 
         name = f"Connection '{visible(conn.name)}'"
@@ -259,7 +265,7 @@ def ports(connections: list[Connection]) -> dict[int, list[Connection]]:
     return out
 
 
-def report(service, checks: list[DoctorCheck]) -> str:
+def report(service: Service, checks: list[DoctorCheck]) -> str:
     from .. import __version__
 
     loc = service.location

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, TypedDict
 
 from . import paths, validate
 from .accounts import Role
@@ -22,6 +25,7 @@ from .errors import ConnectionInUse, InvalidInput, NotAuthorized, Reauthorizatio
 from .grants import GrantStore, UserState
 from .history import History, HistoryEntry, entry, own_entries
 from .model import DEFAULT_SCOPES, Connection, Grant, Profile, Status, Tenant, current_user, is_id, now, status_of
+from .paths import ListLocation
 from .profiles import ProfileBook, SwitchResult
 from .registry import Registry, RegistryData, read_legacy_grants
 from .secrets import TokenStore
@@ -31,10 +35,27 @@ from .text import visible
 from .tokens import TokenBroker
 
 if TYPE_CHECKING:  # imported when first used: `xconn token` needs neither the listener nor subprocess
+    from typing_extensions import Unpack
+
     from .authorization import AuthorizationOutcome, Authorizer, PendingAuthorization
-    from .keepalive import KeepAlive
+    from .diagnostics import DoctorCheck
+    from .keepalive import KeepAlive, KeepAliveResult
+    from .precheck import CheckVerdict
+    from .session import XeroSession
+    from .transfer import ImportConflict, ImportReport, Transfer
+    from .xero import Endpoints, XeroClient
 
 log = logging.getLogger("xconn.service")
+
+
+class DraftValues(TypedDict, total=False):
+    """What an administrator typed for a definition to authorize (None or absent: as saved)."""
+
+    name: str | None
+    client_id: str | None
+    redirect_url: str | None
+    scopes: str | Sequence[str] | None
+    connection_id: str | None  # the id a new definition is authorized under (so that its grant fits)
 
 
 @dataclass
@@ -61,7 +82,13 @@ class CheckResult:
 
 class Service:
     def __init__(
-        self, config_dir=None, *, store: TokenStore | None = None, endpoints=None, location=None, state_dir=None
+        self,
+        config_dir: str | os.PathLike[str] | None = None,
+        *,
+        store: TokenStore | None = None,
+        endpoints: Endpoints | None = None,
+        location: ListLocation | None = None,
+        state_dir: Path | None = None,
     ):
         from . import accounts
 
@@ -74,7 +101,7 @@ class Service:
         self.store = store or TokenStore()
         self.board = StatusBoard(self.location.status_folder())
         self._endpoints = endpoints
-        self._xero = None
+        self._xero: XeroClient | None = None
         self.broker = TokenBroker(
             self.store, self.grants, self.state, lambda: self.endpoints, self._own_event, self.publish_status
         )
@@ -82,7 +109,7 @@ class Service:
 
     # -- collaborators made when first needed (start-up stays fast) ------------------------------------
     @property
-    def endpoints(self):
+    def endpoints(self) -> Endpoints:
         if self._endpoints is None:
             from .xero import Endpoints
 
@@ -90,7 +117,7 @@ class Service:
         return self._endpoints
 
     @property
-    def xero(self):
+    def xero(self) -> XeroClient:
         if self._xero is None:
             from .xero import XeroClient
 
@@ -101,8 +128,9 @@ class Service:
     def authorizer(self) -> Authorizer:
         from .authorization import Authorizer
 
-        return Authorizer(lambda: self.endpoints, lambda: self.xero, self.broker, self.grants, self._own_event,
-                          self.publish_status)
+        return Authorizer(
+            lambda: self.endpoints, lambda: self.xero, self.broker, self.grants, self._own_event, self.publish_status
+        )
 
     @functools.cached_property
     def keepalive(self) -> KeepAlive:
@@ -191,13 +219,13 @@ class Service:
     def load(self) -> RegistryData:
         return self.definitions.load()
 
-    def get(self, key) -> Connection:
+    def get(self, key: str | Connection) -> Connection:
         return self.definitions.find(self.load(), key)
 
     def connections(self) -> list[Connection]:
         return self.load().connections
 
-    def grant(self, key) -> Grant | None:
+    def grant(self, key: str | Connection) -> Grant | None:
         conn = key if isinstance(key, Connection) else self.get(key)
         return self.grants.get(conn.id)
 
@@ -216,7 +244,9 @@ class Service:
 
     # -- definitions: add / edit / delete (list administrators) -----------------------------------------
     @staticmethod
-    def validate_fields(name, client_id, redirect_url, scopes=None) -> tuple[str, str, str, list[str]]:
+    def validate_fields(
+        name: str, client_id: str, redirect_url: str, scopes: str | Sequence[str] | None = None
+    ) -> tuple[str, str, str, list[str]]:
         return (
             validate.name(name),
             validate.client_id(client_id),
@@ -226,10 +256,10 @@ class Service:
 
     def add(
         self,
-        name,
-        client_id,
-        redirect_url,
-        scopes=None,
+        name: str,
+        client_id: str,
+        redirect_url: str,
+        scopes: str | Sequence[str] | None = None,
         *,
         tenant: Tenant | None = None,
         connection_id: str | None = None,
@@ -265,7 +295,14 @@ class Service:
         return conn
 
     def edit(
-        self, key, *, name=None, client_id=None, redirect_url=None, scopes=None, tenant: Tenant | None = None
+        self,
+        key: str | Connection,
+        *,
+        name: str | None = None,
+        client_id: str | None = None,
+        redirect_url: str | None = None,
+        scopes: str | Sequence[str] | None = None,
+        tenant: Tenant | None = None,
     ) -> Connection:
         me, at = current_user(), now()
         with self.definitions.change("change connections") as (data, record):
@@ -308,7 +345,9 @@ class Service:
         self.publish_status()
         return conn
 
-    def choose_tenant(self, key, tenant, tenants: list[Tenant] | None = None) -> Connection:
+    def choose_tenant(
+        self, key: str | Connection, tenant: Tenant | str, tenants: list[Tenant] | None = None
+    ) -> Connection:
         """tenant: a Tenant, or a tenant id / name (case-insensitive). A definition change."""
         self.definitions.require_admin("choose the organisation of connections")
         if not isinstance(tenant, Tenant):
@@ -335,7 +374,7 @@ class Service:
         except XconnError as exc:
             log.warning("could not note the organisation in this user's grant: %s", exc)
 
-    def siblings(self, key) -> list[Connection]:
+    def siblings(self, key: str | Connection) -> list[Connection]:
         """Other connections on this computer that share the Client ID and organisation: disconnecting one
         at Xero disconnects them all (Xero acts per Xero user and app, docs/XERO.md)."""
         data = self.load()
@@ -346,7 +385,15 @@ class Service:
             if c.id != conn.id and c.client_id == conn.client_id and conn.tenant_id and c.tenant_id == conn.tenant_id
         ]
 
-    def delete(self, key, *, switch_to=None, force=False, disconnect=False, disconnect_anyway=False) -> list[str]:
+    def delete(
+        self,
+        key: str | Connection,
+        *,
+        switch_to: str | Connection | None = None,
+        force: bool = False,
+        disconnect: bool = False,
+        disconnect_anyway: bool = False,
+    ) -> list[str]:
         """Delete a connection. Profiles using it need switch_to (another connection) or force.
 
         disconnect also removes the organisation from the app at Xero; refused while another connection
@@ -405,7 +452,7 @@ class Service:
             )
         self.broker.with_token(conn, lambda token: self.xero.disconnect(token, grant.xero_connection_id))
 
-    def revoke(self, key) -> list[Connection]:
+    def revoke(self, key: str | Connection) -> list[Connection]:
         """Revoke this app's access for the signed-in Xero user (every token of that user and app stops).
         Returns the other connections here that stop working too."""
         conn = self.get(key)
@@ -424,7 +471,7 @@ class Service:
         return affected
 
     # -- authorization ---------------------------------------------------------------------------------
-    def draft(self, key=None, **values) -> Connection:
+    def draft(self, key: str | Connection | None = None, **values: Unpack[DraftValues]) -> Connection:
         """The definition to authorize: the saved one, or (list administrators) the values typed in."""
         data = self.load()
         existing = self.definitions.find(data, key) if key else None
@@ -433,16 +480,14 @@ class Service:
         if existing is not None and not self.may_change:
             return existing  # others authorize the definition as it is
         base = existing or Connection(name="", client_id="", redirect_url="")
+        name, client_id = values.get("name"), values.get("client_id")
+        redirect_url, scopes = values.get("redirect_url"), values.get("scopes")
+        wanted_id = values.get("connection_id")
         fields = self.validate_fields(
-            *(
-                base_value if values.get(k) is None else values[k]
-                for k, base_value in (
-                    ("name", base.name),
-                    ("client_id", base.client_id),
-                    ("redirect_url", base.redirect_url),
-                    ("scopes", base.scopes),
-                )
-            )
+            base.name if name is None else name,
+            base.client_id if client_id is None else client_id,
+            base.redirect_url if redirect_url is None else redirect_url,
+            base.scopes if scopes is None else scopes,
         )
         self.definitions.check_unique(data, fields[0], existing.id if existing else None)
         draft = Connection(name=fields[0], client_id=fields[1], redirect_url=fields[2], scopes=fields[3])
@@ -453,15 +498,28 @@ class Service:
                 existing.tenant_name,
                 existing.tenant_type,
             )
-        elif values.get("connection_id") and is_id(values["connection_id"]):
-            draft.id = values["connection_id"]
+        elif is_id(wanted_id):
+            draft.id = wanted_id
         return draft
 
-    def begin_authorization(self, key=None, *, on_refused=None, **values) -> PendingAuthorization:
+    def begin_authorization(
+        self,
+        key: str | Connection | None = None,
+        *,
+        on_refused: Callable[[str], None] | None = None,
+        **values: Unpack[DraftValues],
+    ) -> PendingAuthorization:
         """Start listening on the redirect URL and build the URL to open. Raises PortInUse etc."""
         return self.authorizer.begin(self.draft(key, **values), on_refused=on_refused)
 
-    def authorize(self, key, *, open_browser=True, timeout=AUTHORIZE_TIMEOUT, on_url=None) -> AuthorizationOutcome:
+    def authorize(
+        self,
+        key: str | Connection,
+        *,
+        open_browser: bool = True,
+        timeout: float = AUTHORIZE_TIMEOUT,
+        on_url: Callable[[str], None] | None = None,
+    ) -> AuthorizationOutcome:
         """Blocking authorization of a saved connection (the command line uses this)."""
         with self.begin_authorization(key) as pending:
             if on_url:
@@ -482,7 +540,7 @@ class Service:
             self._note_tenant(conn, wanted)
         return conn
 
-    def check_with_xero(self, client_id: str, redirect_url: str, scopes: list[str]):
+    def check_with_xero(self, client_id: str, redirect_url: str, scopes: Sequence[str]) -> CheckVerdict:
         """Ask Xero whether it accepts these settings, before any browser opens (precheck.py)."""
         from .precheck import check
 
@@ -491,19 +549,19 @@ class Service:
     def discard_authorization(self, outcome: AuthorizationOutcome) -> None:
         self.authorizer.discard(outcome)
 
-    def tenants(self, key) -> list[Tenant]:
+    def tenants(self, key: str | Connection) -> list[Tenant]:
         """The organisations this user's grant can reach, live from Xero."""
         conn = self.get(key)
         return self.broker.with_token(conn, self.xero.list_tenants)
 
     # -- facts -----------------------------------------------------------------------------------------
-    def details(self, key) -> Details:
+    def details(self, key: str | Connection) -> Details:
         """Every fact about a connection except its secrets: plain ones first, technical ones after."""
         data = self.load()
         conn = self.definitions.find(data, key)
         return describe(self, conn, data)
 
-    def history(self, key=None, limit: int = 500) -> list[HistoryEntry]:
+    def history(self, key: str | Connection | None = None, limit: int = 500) -> list[HistoryEntry]:
         conn = self.get(key) if key else None
         entries = self.history_log.read() + own_entries(self.state.events())
         if conn is not None:
@@ -511,7 +569,7 @@ class Service:
         entries.sort(key=lambda e: (e.ts or 0, e.at))
         return entries[-limit:]
 
-    def other_statuses(self, key) -> list[tuple[str, str]]:
+    def other_statuses(self, key: str | Connection) -> list[tuple[str, str]]:
         """(user, status words) of the other users of this computer who authorized the connection."""
         conn = key if isinstance(key, Connection) else self.get(key)
         out = []
@@ -522,7 +580,7 @@ class Service:
         return out
 
     # -- tokens ----------------------------------------------------------------------------------------
-    def _resolve(self, connection=None, profile=None) -> Connection:
+    def _resolve(self, connection: str | Connection | None = None, profile: str | None = None) -> Connection:
         data = self.load()
         if profile:
             p = self.definitions.find_profile(data, profile)
@@ -536,12 +594,14 @@ class Service:
             raise InvalidInput("Name a connection or a capture profile.", 'For example: xconn token "Head office".')
         return self.definitions.find(data, connection)
 
-    def access_token(self, connection=None, profile=None, *, force_refresh=False) -> str:
+    def access_token(
+        self, connection: str | Connection | None = None, profile: str | None = None, *, force_refresh: bool = False
+    ) -> str:
         """A valid access token, refreshed (and the rotated refresh token stored) when needed."""
         conn = connection if isinstance(connection, Connection) and not profile else self._resolve(connection, profile)
         return self.broker.access_token(conn, force_refresh=force_refresh)
 
-    def open_session(self, connection=None, profile=None):
+    def open_session(self, connection: str | Connection | None = None, profile: str | None = None) -> XeroSession:
         """A requests.Session that sends a valid token and xero-tenant-id, refreshing by itself."""
         from .session import XeroSession
 
@@ -555,7 +615,7 @@ class Service:
         except XconnError as exc:
             log.warning("could not note Xero's limits for %s: %s", conn.id, exc)
 
-    def check(self, key) -> CheckResult:
+    def check(self, key: str | Connection) -> CheckResult:
         """Renew the token if due, list the organisations and confirm the chosen one is there."""
         conn = self.get(key)
         try:
@@ -606,40 +666,42 @@ class Service:
     def profiles(self) -> list[Profile]:
         return self.profile_book.list()
 
-    def add_profile(self, name, connection=None) -> Profile:
+    def add_profile(self, name: str, connection: str | Connection | None = None) -> Profile:
         return self.profile_book.add(name, connection)
 
-    def rename_profile(self, key, new_name) -> Profile:
+    def rename_profile(self, key: str, new_name: str) -> Profile:
         return self.profile_book.rename(key, new_name)
 
-    def delete_profile(self, key) -> None:
+    def delete_profile(self, key: str) -> None:
         self.profile_book.delete(key)
 
-    def set_profile_connection(self, key, connection) -> Profile:
+    def set_profile_connection(self, key: str, connection: str | Connection | None) -> Profile:
         return self.profile_book.set_connection(key, connection)
 
-    def usage(self, key) -> list[Profile]:
+    def usage(self, key: str | Connection) -> list[Profile]:
         return self.profile_book.usage(key)
 
-    def switch_profiles(self, from_key, to_key, profile_names=None) -> SwitchResult:
+    def switch_profiles(
+        self, from_key: str | Connection, to_key: str | Connection, profile_names: Sequence[str] | None = None
+    ) -> SwitchResult:
         return self.profile_book.switch(from_key, to_key, profile_names)
 
     def undo_switch(self, result: SwitchResult) -> list[str]:
         return self.profile_book.undo_switch(result)
 
     # -- help-desk tools -------------------------------------------------------------------------------
-    def doctor(self):
+    def doctor(self) -> list[DoctorCheck]:
         """Diagnose this computer: role, keyring, folder, ports, Xero reachable, clock, each connection."""
         from .diagnostics import Diagnostics
 
         return Diagnostics(self).run()
 
-    def doctor_report(self, checks) -> str:
+    def doctor_report(self, checks: list[DoctorCheck]) -> str:
         from .diagnostics import report
 
         return report(self, checks)
 
-    def refresh_all(self, min_age_hours: float | None = None):
+    def refresh_all(self, min_age_hours: float | None = None) -> list[KeepAliveResult]:
         """Keep-alive: renew every connection of this user before Xero's 60-day unused expiry."""
         return self.keepalive.run() if min_age_hours is None else self.keepalive.run(min_age_hours)
 
@@ -647,7 +709,7 @@ class Service:
         return self.keepalive.last_run()
 
     @property
-    def transfer(self):
+    def transfer(self) -> Transfer:
         from .transfer import Transfer
 
         return Transfer(self.definitions, self._forget_replaced)
@@ -656,14 +718,16 @@ class Service:
         self.broker.forget(conn_id)
         self.grants.remove(conn_id)
 
-    def export_definitions(self, path) -> int:
+    def export_definitions(self, path: str | os.PathLike[str]) -> int:
         """Connection definitions and profiles (never tokens) to a JSON file."""
         return self.transfer.export(path)
 
-    def import_conflicts(self, path):
+    def import_conflicts(self, path: str | os.PathLike[str]) -> list[ImportConflict]:
         return self.transfer.conflicts(path)
 
-    def import_definitions(self, path, decide=None):
+    def import_definitions(
+        self, path: str | os.PathLike[str], decide: Callable[[ImportConflict], str] | None = None
+    ) -> ImportReport:
         """Import definitions; decide(conflict) -> 'skip' | 'replace' | 'rename'."""
         return self.transfer.import_(path, decide)
 
