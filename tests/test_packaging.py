@@ -287,7 +287,8 @@ def test_bundled_keyring_stores_real_tokens(store, request, onefile, tmp_path):
 
     with XeroStandIn(auto_consent=True) as xero:
         env.update(xero.env())
-        env["OAUTHLIB_INSECURE_TRANSPORT"] = "1"  # the stand-in speaks plain http on loopback
+        # the stand-in speaks https with the tests' own CA (REQUESTS_CA_BUNDLE, kept by frozen_env)
+        assert env.get("REQUESTS_CA_BUNDLE"), "the frozen program must trust the tests' CA"
         r = run([cli, "doctor", "--json"], env)
         checks = json.loads(r.stdout) if r.stdout.strip().startswith("[") else []
         store = [c for c in checks if "password" in c["check"].lower()]
