@@ -3,9 +3,18 @@
 Capture profiles use :func:`open_session` or :func:`access_token` to talk to Xero.
 """
 
+from __future__ import annotations
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (start-up)
+if TYPE_CHECKING:
+    import os
+
+    from .core.session import XeroSession
 
 
-def open_session(connection=None, profile=None, *, config_dir=None):
+def open_session(
+    connection: str | None = None, profile: str | None = None, *, config_dir: str | os.PathLike[str] | None = None
+) -> XeroSession:
     """Return a ``requests.Session`` for Xero that refreshes its token by itself.
 
     Args: connection (name or id) or profile (name); config_dir overrides the registry folder.
@@ -16,14 +25,16 @@ def open_session(connection=None, profile=None, *, config_dir=None):
     return Service(config_dir).open_session(connection=connection, profile=profile)
 
 
-def access_token(connection=None, profile=None, *, config_dir=None):
+def access_token(
+    connection: str | None = None, profile: str | None = None, *, config_dir: str | os.PathLike[str] | None = None
+) -> str:
     """Return a valid access token for a connection or a capture profile."""
     from .core.service import Service
 
     return Service(config_dir).access_token(connection=connection, profile=profile)
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> str:
     """``__version__`` comes from the installed package's metadata (pyproject.toml is the one
     source; the frozen app bundles the metadata). Read on first use: importlib.metadata is not
     needed to open the window."""
