@@ -33,7 +33,8 @@ def outputs(mode: str) -> list[Path]:
         return [dist / f"xconn{EXE}", dist / f"xconn-cli{EXE}"]
     if mode == "onedir":
         return [dist / "onedir" / "xconn" / f"xconn{EXE}", dist / "onedir" / "xconn" / f"xconn-cli{EXE}"]
-    return [dist / "xconn.app" / "Contents" / "MacOS" / "xconn", dist / "xconn.app" / "Contents" / "MacOS" / "xconn-cli"]
+    macos = dist / "xconn.app" / "Contents" / "MacOS"
+    return [macos / "xconn", macos / "xconn-cli"]
 
 
 def build(mode: str = "onefile", clean: bool = False) -> list[Path]:
@@ -77,7 +78,8 @@ def check_version(exe: Path, expected: str) -> None:
         numbers = tuple(info.ffi.fileVersionMS >> s & 0xFFFF for s in (16, 0)) + \
             tuple(info.ffi.fileVersionLS >> s & 0xFFFF for s in (16, 0))
         if strings.get("ProductVersion") != expected or numbers != windows_version_tuple(expected):
-            raise SystemExit(f"{exe}: version resource says {strings.get('ProductVersion')!r} {numbers}, not {expected}")
+            said = strings.get("ProductVersion")
+            raise SystemExit(f"{exe}: version resource says {said!r} {numbers}, not {expected}")
 
 
 def main(argv=None) -> int:

@@ -124,8 +124,8 @@ def render(name: str, version: str, date: str) -> str:
         lines += [".B xconn", ".br"]
     lines += [f".B {esc(name)}", "[\\fIOPTIONS\\fR] \\fICOMMAND\\fR [\\fIARGUMENTS\\fR]",
               ".SH DESCRIPTION", description, ".PP", esc(parser.description or ""),
-              ".SH OPTIONS"] + _option_lines(parser) + [".TP", "\\fB\\-h\\fR, \\fB\\-\\-help\\fR",
-                                                         "Show the usage and exit."]
+              ".SH OPTIONS", *_option_lines(parser),
+              ".TP", "\\fB\\-h\\fR, \\fB\\-\\-help\\fR", "Show the usage and exit."]
     lines.append(".SH COMMANDS")
     for cmd, sub, help_ in _subcommands(parser):
         sub.prog = f"{name} {cmd}"
@@ -133,10 +133,11 @@ def render(name: str, version: str, date: str) -> str:
                   f"\\fB{esc(_usage(sub))}\\fR"]
         opts = _option_lines(sub)
         if opts:
-            lines += [".RS"] + opts + [".RE"]
+            lines += [".RS", *opts, ".RE"]
         for action_name, action_parser, action_help in _subcommands(sub):
             action_parser.prog = f"{name} {cmd} {action_name}"
-            lines += [".TP", f"\\fB{esc(_usage(action_parser))}\\fR", esc(action_help[:1].upper() + action_help[1:]) + "."]
+            help_text = esc(action_help[:1].upper() + action_help[1:]) + "."
+            lines += [".TP", f"\\fB{esc(_usage(action_parser))}\\fR", help_text]
     lines.append(".SH EXIT STATUS")
     for code, meaning in _exit_codes():
         lines += [".TP", f"\\fB{code}\\fR", esc(meaning[:1].upper() + meaning[1:]) + "."]

@@ -113,7 +113,7 @@ def assert_window_appears(cmd, env, what: str) -> None:
         ids = xdotool_window("^xconn .+ Xero Connections$", env, timeout=30)
         names = [subprocess.run(["xdotool", "getwindowname", w], env=env, capture_output=True, text=True,
                                 timeout=10).stdout.strip() for w in ids]
-        ids = [w for w, n in zip(ids, names) if n == TITLE]
+        ids = [w for w, n in zip(ids, names, strict=False) if n == TITLE]
         if not ids:
             proc.send_signal(signal.SIGTERM)
             out, err = proc.communicate(timeout=15)
@@ -400,7 +400,8 @@ def deb(deb_sources, tmp_path_factory):
 
 
 def deb_field(deb: Path, field: str) -> str:
-    return subprocess.run(["dpkg-deb", "-f", str(deb), field], capture_output=True, text=True, check=True).stdout.strip()
+    r = subprocess.run(["dpkg-deb", "-f", str(deb), field], capture_output=True, text=True, check=True)
+    return r.stdout.strip()
 
 
 @pytest.fixture(scope="session")
@@ -429,7 +430,8 @@ def test_deb_contents(deb, deb_tree):
     """Layout, versions, man pages, changelog, copyright, md5sums, dependencies, maintainer scripts."""
     assert deb_field(deb, "Version") == VERSION
     assert deb_field(deb, "Package") == "xconn"
-    r = run(["dpkg-parsechangelog", "-l", ROOT / "installer" / "linux" / "changelog", "-S", "Version"], dict(os.environ))
+    changelog_file = ROOT / "installer" / "linux" / "changelog"
+    r = run(["dpkg-parsechangelog", "-l", changelog_file, "-S", "Version"], dict(os.environ))
     assert r.stdout.strip() == VERSION, "installer/linux/changelog's latest entry must be pyproject.toml's version"
 
     tree = deb_tree
@@ -569,13 +571,14 @@ def installed_deb(deb, request):
     import fcntl
 
     # one install test at a time on this machine (another test run may be installing xconn)
-    lock = open("/var/tmp/xconn-pkgtest.lock", "w")
+    lock = open("/var/tmp/xconn-pkgtest.lock", "w")  # noqa: SIM115 (held until the finalizer)
     fcntl.flock(lock, fcntl.LOCK_EX)
     request.addfinalizer(lock.close)
     require(not _installed("xconn") and not MACHINE_DIR.exists(), "a machine without xconn installed")
     created_user = subprocess.run(["id", TEST_ADMIN], capture_output=True).returncode != 0
     if created_user:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", TEST_ADMIN], check=True)
+        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", TEST_ADMIN],
+                       check=True)
     # an old package's shared list, to be migrated (nothing there if one is already present)
     planted_old = not OLD_SHARED.exists()
     if planted_old:

@@ -20,6 +20,7 @@ DIR is `build/build.py --mode onedir`'s dist/onedir/xconn. What it does, in orde
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import hashlib
 import importlib.metadata as md
@@ -230,10 +231,8 @@ def _license_text(dist: md.Distribution) -> str:
              and "dist-info" in str(f)]
     texts = []
     for f in sorted(files, key=lambda f: (len(str(f)), str(f))):
-        try:
+        with contextlib.suppress(OSError):
             texts.append(Path(dist.locate_file(f)).read_text(encoding="utf-8", errors="replace").strip())
-        except OSError:
-            pass
     return "\n\n".join(texts)
 
 
@@ -316,9 +315,8 @@ def copyright_file(internal: Path) -> str:
     notices.append("1987-1994 The Regents of the University of California, 1994-2000 Sun Microsystems, "
                    "1998-2000 Scriptics Corporation and others (Tcl/Tk scripts)")
 
-    bundle_license = " and ".join(["MIT", "GPL-2+-with-bootloader-exception", "PSF-2.0", "TCL"]
-                                  + sorted({s for s in licenses if s not in ("MIT", "GPL-2+-with-bootloader-exception",
-                                                                              "PSF-2.0", "TCL")}))
+    first = ["MIT", "GPL-2+-with-bootloader-exception", "PSF-2.0", "TCL"]
+    bundle_license = " and ".join([*first, *sorted(s for s in licenses if s not in first)])
     out = [
         "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/",
         "Upstream-Name: xconn",
@@ -337,7 +335,7 @@ def copyright_file(internal: Path) -> str:
                + "\n".join(components)),
         "",
     ]
-    for short in ["MIT"] + sorted(k for k in licenses if k != "MIT"):
+    for short in ["MIT", *sorted(k for k in licenses if k != "MIT")]:
         if short in COMMON:
             out += [f"License: {short}", _field(f"On Debian systems the full text is in "
                                                 f"/usr/share/common-licenses/{COMMON[short]}."), ""]
