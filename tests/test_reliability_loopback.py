@@ -22,7 +22,8 @@ LOOPBACK = {"127.0.0.1", "::1"}
 
 def _hostile_requests(path: str, state: str, rng: random.Random, n: int) -> list[tuple[str, bytes]]:
     """n (kind, raw bytes) requests; none is a valid callback for this authorization."""
-    wrong = ("y" if state.startswith("x") else "x") + state[1:]  # never the real state
+    # Never the real state: "x" + state[1:] was the real one whenever that began with "x" (1 run in 64).
+    wrong = ("y" if state.startswith("x") else "x") + state[1:]
     hosts = "Host: localhost\r\n"
     makers = [
         ("random path", lambda: f"GET /{rng.randbytes(8).hex()}?code=c&state={state} HTTP/1.1\r\n{hosts}\r\n".encode()),
