@@ -39,8 +39,19 @@ def outputs(mode: str) -> list[Path]:
 
 def build(mode: str = "onefile", clean: bool = False) -> list[Path]:
     distpath = ROOT / "dist" / ("onedir" if mode == "onedir" else "")
-    cmd = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
-           "--workpath", str(ROOT / ".pyinstaller" / mode), "--distpath", str(distpath), str(SPEC)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "PyInstaller",
+        "--noconfirm",
+        "--log-level",
+        "WARN",
+        "--workpath",
+        str(ROOT / ".pyinstaller" / mode),
+        "--distpath",
+        str(distpath),
+        str(SPEC),
+    ]
     if clean:
         cmd.insert(3, "--clean")
     env = dict(os.environ, XCONN_BUILD_MODE=mode)
@@ -67,16 +78,24 @@ def check_version(exe: Path, expected: str) -> None:
     """`exe --version` must print `xconn <expected>`; on Windows the version resource must say it too."""
     r = subprocess.run([str(exe), "--version"], capture_output=True, text=True, timeout=60)
     if r.returncode != 0 or r.stdout.strip() != f"xconn {expected}":
-        raise SystemExit(f"{exe} --version gave {r.stdout.strip()!r} (exit {r.returncode}), not 'xconn {expected}' "
-                         f"from pyproject.toml: is the installed metadata stale (pip install -e .)?\n{r.stderr}")
+        raise SystemExit(
+            f"{exe} --version gave {r.stdout.strip()!r} (exit {r.returncode}), not 'xconn {expected}' "
+            f"from pyproject.toml: is the installed metadata stale (pip install -e .)?\n{r.stderr}"
+        )
     if sys.platform == "win32":
         from PyInstaller.utils.win32 import versioninfo as vi
 
         info = vi.read_version_info_from_executable(str(exe))
-        strings = {s.name: s.val for sfi in info.kids if isinstance(sfi, vi.StringFileInfo)
-                   for table in sfi.kids for s in table.kids}
-        numbers = tuple(info.ffi.fileVersionMS >> s & 0xFFFF for s in (16, 0)) + \
-            tuple(info.ffi.fileVersionLS >> s & 0xFFFF for s in (16, 0))
+        strings = {
+            s.name: s.val
+            for sfi in info.kids
+            if isinstance(sfi, vi.StringFileInfo)
+            for table in sfi.kids
+            for s in table.kids
+        }
+        numbers = tuple(info.ffi.fileVersionMS >> s & 0xFFFF for s in (16, 0)) + tuple(
+            info.ffi.fileVersionLS >> s & 0xFFFF for s in (16, 0)
+        )
         if strings.get("ProductVersion") != expected or numbers != windows_version_tuple(expected):
             said = strings.get("ProductVersion")
             raise SystemExit(f"{exe}: version resource says {said!r} {numbers}, not {expected}")

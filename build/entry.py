@@ -33,10 +33,11 @@ def _fix_std_streams() -> None:
             target, mode = ("CONIN$" if attached else os.devnull), "r"
         else:
             target, mode = ("CONOUT$" if attached else os.devnull), "w"
+        # The process's own standard stream for its whole life: no context manager can own it.
         try:
-            stream = open(target, mode, encoding="utf-8", errors="replace")
+            stream = open(target, mode, encoding="utf-8", errors="replace")  # noqa: SIM115
         except OSError:
-            stream = open(os.devnull, mode, encoding="utf-8")
+            stream = open(os.devnull, mode, encoding="utf-8")  # noqa: SIM115
         setattr(sys, name, stream)
         setattr(sys, f"__{name}__", stream)
 

@@ -25,7 +25,8 @@ def draw(size: int = 1024) -> Image.Image:
     gd = ImageDraw.Draw(grad)
     for y in range(s):
         t = y / (s - 1)
-        gd.line([(0, y), (s, y)], fill=tuple(int(a + (b - a) * t) for a, b in zip(BLUE_TOP, BLUE_BOTTOM)) + (255,))
+        rgb = tuple(int(a + (b - a) * t) for a, b in zip(BLUE_TOP, BLUE_BOTTOM, strict=True))
+        gd.line([(0, y), (s, y)], fill=(*rgb, 255))
     mask = Image.new("L", (s, s), 0)
     margin = int(s * 0.06)
     ImageDraw.Draw(mask).rounded_rectangle([margin, margin, s - margin, s - margin], radius=int(s * 0.2), fill=255)

@@ -24,7 +24,7 @@ def project_version(pyproject: Path = PYPROJECT) -> str:
     table = re.search(r"^\[project\]\s*$(.*?)(?=^\[|\Z)", text, re.M | re.S)
     found = re.search(r'^version\s*=\s*"([^"]+)"\s*$', table.group(1) if table else "", re.M)
     if not found:
-        raise SystemExit(f"{pyproject}: no version = \"X.Y.Z\" in [project]")
+        raise SystemExit(f'{pyproject}: no version = "X.Y.Z" in [project]')
     version = found.group(1)
     if not _SEMVER.fullmatch(version):
         # the Windows resources need four numbers and the .deb a native version: keep it X.Y.Z

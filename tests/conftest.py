@@ -24,8 +24,9 @@ from isolation import KEYRING_BACKEND, isolated_env  # noqa: E402
 
 os.environ["PYTHON_KEYRING_BACKEND"] = KEYRING_BACKEND
 
-os.environ["PYTHONPATH"] = os.pathsep.join([str(SUPPORT), str(TESTS), str(ROOT)]
-                                           + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []))
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [str(SUPPORT), str(TESTS), str(ROOT)] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else [])
+)
 
 import testca  # noqa: E402
 from xero_standin import XeroStandIn  # noqa: E402
@@ -98,8 +99,15 @@ class CliResult:
 def run_cli(*args, input=None, timeout=60, env=None) -> CliResult:
     full_env = dict(os.environ)
     full_env.update(env or {})
-    proc = subprocess.run([sys.executable, "-m", "xconn_app", *args], input=input, capture_output=True,
-                          text=True, timeout=timeout, env=full_env, cwd=str(ROOT))
+    proc = subprocess.run(
+        [sys.executable, "-m", "xconn_app", *args],
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=full_env,
+        cwd=str(ROOT),
+    )
     return CliResult(proc)
 
 

@@ -9,9 +9,9 @@ import time
 
 import pytest
 import requests
-
 from attack import callback_address
 from conftest import CLIENT_ID
+
 from xconn_app.core.authflow import AuthFlow, FlowView, Phase, XeroCheck, next_step, save_rule
 from xconn_app.core.errors import AuthorizationDenied, InvalidInput
 from xconn_app.core.model import DEFAULT_SCOPES
@@ -30,7 +30,7 @@ class Pump:
         def worker():
             try:
                 value = work()
-            except BaseException as exc:  # noqa: BLE001 - handed to on_error
+            except BaseException as exc:
                 self.results.put((on_error, exc))
             else:
                 self.results.put((on_done, value))
@@ -62,8 +62,13 @@ def flow(service, standin):
 
 
 def values(redirect_url, **over):
-    return {"name": "Head office", "client_id": CLIENT_ID, "redirect_url": redirect_url, "scopes": DEFAULT_SCOPES,
-            **over}
+    return {
+        "name": "Head office",
+        "client_id": CLIENT_ID,
+        "redirect_url": redirect_url,
+        "scopes": DEFAULT_SCOPES,
+        **over,
+    }
 
 
 def browser_allows(flow):
@@ -187,17 +192,26 @@ def test_xero_check_while_typing_runs_once_per_settings(service, standin, redire
     assert len(calls) == 2
 
 
-@pytest.mark.parametrize("may_change, valid, view, chosen, before, saved_tenant, label, enabled, enter", [
-    (True, True, FlowView(), False, False, False, "Save as draft", True, "authorize"),
-    (True, False, FlowView(), False, False, False, "Save", False, "authorize"),
-    (True, True, FlowView(phase=Phase.CHOOSING, authorized=True), False, False, False, "Save", False, None),
-    (True, True, FlowView(phase=Phase.CHOOSING, authorized=True), True, False, False, "Save", True, "save"),
-    (True, True, FlowView(phase=Phase.WAITING), False, False, False, "Save", False, None),
-    (True, True, FlowView(), False, True, True, "Save", True, "authorize"),
-    (False, True, FlowView(phase=Phase.CHOOSING, authorized=True), False, True, True, "Done", True, "save"),
-])
+@pytest.mark.parametrize(
+    "may_change, valid, view, chosen, before, saved_tenant, label, enabled, enter",
+    [
+        (True, True, FlowView(), False, False, False, "Save as draft", True, "authorize"),
+        (True, False, FlowView(), False, False, False, "Save", False, "authorize"),
+        (True, True, FlowView(phase=Phase.CHOOSING, authorized=True), False, False, False, "Save", False, None),
+        (True, True, FlowView(phase=Phase.CHOOSING, authorized=True), True, False, False, "Save", True, "save"),
+        (True, True, FlowView(phase=Phase.WAITING), False, False, False, "Save", False, None),
+        (True, True, FlowView(), False, True, True, "Save", True, "authorize"),
+        (False, True, FlowView(phase=Phase.CHOOSING, authorized=True), False, True, True, "Done", True, "save"),
+    ],
+)
 def test_save_and_enter_rules(may_change, valid, view, chosen, before, saved_tenant, label, enabled, enter):
-    rule = save_rule(may_change=may_change, fields_valid=valid, view=view, tenant_chosen=chosen,
-                     already_authorized=before, has_saved_tenant=saved_tenant)
+    rule = save_rule(
+        may_change=may_change,
+        fields_valid=valid,
+        view=view,
+        tenant_chosen=chosen,
+        already_authorized=before,
+        has_saved_tenant=saved_tenant,
+    )
     assert (rule.label, rule.enabled) == (label, enabled)
     assert next_step(view, rule) == enter

@@ -12,7 +12,6 @@ import threading
 import time
 
 import requests
-
 from attack import consent as consent_in_browser
 from attack import expire_local_access_token
 from conftest import CLIENT_ID, ROOT
@@ -21,8 +20,15 @@ from conftest import CLIENT_ID, ROOT
 def start_authorize(*args, env=None):
     full_env = dict(os.environ)
     full_env.update(env or {})
-    return subprocess.Popen([sys.executable, "-m", "xconn_app", "authorize", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, env=full_env, cwd=str(ROOT))
+    return subprocess.Popen(
+        [sys.executable, "-m", "xconn_app", "authorize", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env=full_env,
+        cwd=str(ROOT),
+    )
 
 
 def expire_stored_access_token():
@@ -43,7 +49,7 @@ def test_add_authorize_token_refresh_and_reauthorize(standin, redirect_url, cli)
     assert "code_challenge_method=S256" in url and "state=" in url
     page = consent_in_browser(url)
     assert page.status_code == 200 and "close this tab" in page.text
-    out, err = proc.communicate(timeout=30)
+    _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert "Connected to Xero" in err and "Demo Company (NZ)" in err
     assert standin.basic_auth_seen == 0  # PKCE: client_id in the body, never a Basic header
@@ -62,8 +68,9 @@ def test_add_authorize_token_refresh_and_reauthorize(standin, redirect_url, cli)
     renewed = cli("token", "Head office")
     assert renewed.code == 0 and renewed.out != token.out
     assert standin.refresh_count == 1
-    r = requests.get(standin.base_url + "/connections",
-                     headers={"Authorization": "Bearer " + renewed.out.strip()}, timeout=5)
+    r = requests.get(
+        standin.base_url + "/connections", headers={"Authorization": "Bearer " + renewed.out.strip()}, timeout=5
+    )
     assert r.status_code == 200
 
     standin.revoke_all()
@@ -85,30 +92,36 @@ def test_add_authorize_token_refresh_and_reauthorize(standin, redirect_url, cli)
     assert history[:2] == ["added", "authorized"] and "needs re-authorization" in history
     assert history.index("needs re-authorization") < history.index("re-authorized")
     # Authorizing writes nothing shared: those events are this user's own, not in the list's history.
-    shared = [e["what"] for e in map(json.loads, open(os.environ["XCONN_CONFIG_DIR"] + "/history.jsonl"))]
+    history_file = os.path.join(os.environ["XCONN_CONFIG_DIR"], "history.jsonl")
+    with open(history_file, encoding="utf-8") as fh:
+        shared = [json.loads(line)["what"] for line in fh]
     assert "authorized" not in shared and "re-authorized" not in shared
 
 
 def test_the_organisation_connected_in_this_sign_in_is_chosen(standin, redirect_url, cli):
-    standin.tenants = [{"tenantName": "Alpha Ltd", "tenantType": "ORGANISATION"},
-                       {"tenantName": "Beta Ltd", "tenantType": "ORGANISATION"}]
+    standin.tenants = [
+        {"tenantName": "Alpha Ltd", "tenantType": "ORGANISATION"},
+        {"tenantName": "Beta Ltd", "tenantType": "ORGANISATION"},
+    ]
     cli("add", "--name", "Shop", "--client-id", CLIENT_ID, "--redirect-url", redirect_url)
     proc = start_authorize("Shop", "--no-browser")
     consent_in_browser(proc.stdout.readline().strip())
-    out, err = proc.communicate(timeout=30)
+    _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0 and "Chose Alpha Ltd, the organisation connected in this sign-in" in err, err
     assert json.loads(cli("details", "Shop", "--json").out)["organisation"] == "Alpha Ltd"
 
 
 def test_several_tenants_pick_by_name_and_non_tty_fails_with_exit_2(standin, redirect_url, cli):
-    standin.tenants = [{"tenantName": "Alpha Ltd", "tenantType": "ORGANISATION"},
-                       {"tenantName": "Beta Ltd", "tenantType": "ORGANISATION"}]
+    standin.tenants = [
+        {"tenantName": "Alpha Ltd", "tenantType": "ORGANISATION"},
+        {"tenantName": "Beta Ltd", "tenantType": "ORGANISATION"},
+    ]
     standin.register_app(CLIENT_ID, [redirect_url], tier="advanced")  # several organisations in one sign-in
     cli("add", "--name", "Shop", "--client-id", CLIENT_ID, "--redirect-url", redirect_url)
 
     proc = start_authorize("Shop", "--no-browser")
     consent_in_browser(proc.stdout.readline().strip())
-    out, err = proc.communicate(timeout=30)
+    _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 2 and "Alpha Ltd" in err and "Beta Ltd" in err, err
 
     r = cli("tenant", "Shop", "beta ltd")
@@ -117,7 +130,7 @@ def test_several_tenants_pick_by_name_and_non_tty_fails_with_exit_2(standin, red
 
     proc = start_authorize("Shop", "--no-browser", "--tenant", "Alpha Ltd")
     consent_in_browser(proc.stdout.readline().strip())
-    out, err = proc.communicate(timeout=30)
+    _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0 and "Alpha Ltd" in err
     tenants = json.loads(cli("tenants", "Shop", "--json").out)
     assert [t["tenant_name"] for t in tenants if t["chosen"]] == ["Alpha Ltd"]
@@ -129,7 +142,7 @@ def test_denied_consent_and_timeout_exit_codes(standin, redirect_url, cli):
     proc = start_authorize("Shop", "--no-browser")
     page = consent_in_browser(proc.stdout.readline().strip())
     assert "Not connected" in page.text
-    out, err = proc.communicate(timeout=30)
+    _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 1 and "Allow access" in err
 
     t0 = time.monotonic()
@@ -203,8 +216,9 @@ def test_token_for_a_profile(standin, redirect_url, cli, service):
 
 def test_no_display_says_so_in_plain_words(isolated):
     env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
-    proc = subprocess.run([sys.executable, "-m", "xconn_app"], capture_output=True, text=True, env=env,
-                          cwd=str(ROOT), timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "xconn_app"], capture_output=True, text=True, env=env, cwd=str(ROOT), timeout=60
+    )
     assert proc.returncode == 1
     assert "window cannot open here" in proc.stderr and "xconn --help" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -218,7 +232,16 @@ def test_authorize_says_at_once_what_xero_refuses(standin, redirect_url, cli):
     r = cli("authorize", "Wrong app", "--no-browser")
     assert r.code == 2 and "does not know this Client ID" in r.err and "developer.xero.com" in r.err, r
     assert time.monotonic() - t0 < 20 and r.out == ""  # no sign-in address was even printed
-    cli("add", "--name", "Old scope", "--client-id", CLIENT_ID, "--redirect-url", redirect_url,
-        "--scopes", "openid offline_access accounting.transactions")
+    cli(
+        "add",
+        "--name",
+        "Old scope",
+        "--client-id",
+        CLIENT_ID,
+        "--redirect-url",
+        redirect_url,
+        "--scopes",
+        "openid offline_access accounting.transactions",
+    )
     r = cli("authorize", "Old scope", "--no-browser")
     assert r.code == 2 and "accounting.transactions" in r.err and "granular" in r.err, r

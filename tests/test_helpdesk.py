@@ -10,7 +10,6 @@ import sys
 from urllib.parse import urlsplit
 
 import requests
-
 from attack import authorize_in_process as authorize
 from attack import callback_address
 from conftest import CLIENT_ID, ROOT, free_port
@@ -26,8 +25,15 @@ def test_doctor_all_good_against_the_standin(standin, redirect_url, service, cli
     service.refresh_all()
     service.keepalive.turn_on()  # the daily keep-alive for this user (an autostart entry without systemd)
     checks = by_name(service.doctor())
-    for name in ("Password store", "Connection list folder", "Xero sign-in service", "Xero API", "Clock",
-                 "Connection 'A'", "Daily keep-alive"):
+    for name in (
+        "Password store",
+        "Connection list folder",
+        "Xero sign-in service",
+        "Xero API",
+        "Clock",
+        "Connection 'A'",
+        "Daily keep-alive",
+    ):
         assert checks[name].ok, checks[name]
     r = cli("doctor", "--json")
     assert r.code == 0, r
@@ -38,8 +44,12 @@ def test_doctor_reports_broken_keyring_busy_port_and_unreachable_host(isolated, 
     port = free_port()
     service.add("A", CLIENT_ID, f"http://localhost:{port}/callback")
     dead = f"https://127.0.0.1:{free_port()}"
-    env = {"PYTHON_KEYRING_BACKEND": "filekeyring.BrokenKeyring", "XCONN_XERO_IDENTITY": dead,
-           "XCONN_XERO_API": dead, "XCONN_XERO_LOGIN": dead}
+    env = {
+        "PYTHON_KEYRING_BACKEND": "filekeyring.BrokenKeyring",
+        "XCONN_XERO_IDENTITY": dead,
+        "XCONN_XERO_API": dead,
+        "XCONN_XERO_LOGIN": dead,
+    }
     with socket.socket() as blocker:
         blocker.bind(("127.0.0.1", port))
         blocker.listen()
@@ -65,13 +75,19 @@ def test_doctor_reports_a_folder_that_cannot_be_written(isolated, tmp_path, cli)
 
 def test_paste_fallback_from_the_cli(standin, redirect_url, cli):
     cli("add", "--name", "A", "--client-id", CLIENT_ID, "--redirect-url", redirect_url)
-    proc = subprocess.Popen([sys.executable, "-m", "xconn_app", "authorize", "A", "--paste"], cwd=str(ROOT),
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=dict(os.environ))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "xconn_app", "authorize", "A", "--paste"],
+        cwd=str(ROOT),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
+    )
     url = proc.stdout.readline().strip()
     # The browser is on another machine: the redirect never reaches this one; the user copies it.
     address = callback_address(url)
-    out, err = proc.communicate(address + "\n", timeout=30)
+    _out, err = proc.communicate(address + "\n", timeout=30)
     assert proc.returncode == 0, err
     assert "Connected to Xero" in err
 
@@ -103,7 +119,7 @@ def test_refresh_all_keeps_alive_and_reports_revoked(standin, service, cli):
     standin.register_app(CLIENT_ID, urls[:2])
     # Revoking at Xero ends every grant of that Xero user and app (docs/XERO.md): "Revoked" is another app.
     standin.register_app(other_app, urls[2:])
-    for name, url, client in zip(("Fresh", "Old", "Revoked"), urls, (CLIENT_ID, CLIENT_ID, other_app)):
+    for name, url, client in zip(("Fresh", "Old", "Revoked"), urls, (CLIENT_ID, CLIENT_ID, other_app), strict=True):
         service.add(name, client, url)
         authorize(service, name)
     # "Old" was last renewed 50 days ago: near Xero's 60-day expiry.
@@ -116,8 +132,11 @@ def test_refresh_all_keeps_alive_and_reports_revoked(standin, service, cli):
     assert status["Old"].startswith("Expires in")
     # Revoke only the third grant at Xero
     tokens = service.store.load(service.get("Revoked").id)
-    requests.post(standin.base_url + "/connect/revocation",
-                  data={"token": tokens.refresh_token, "client_id": other_app}, timeout=5)
+    requests.post(
+        standin.base_url + "/connect/revocation",
+        data={"token": tokens.refresh_token, "client_id": other_app},
+        timeout=5,
+    )
     r = cli("refresh", "--all", "--json")
     assert r.code == 3, r
     outcomes = {x["name"]: x["outcome"] for x in json.loads(r.out)}
@@ -137,8 +156,7 @@ def test_every_change_is_in_the_history_without_secrets(standin, redirect_url, s
     service.choose_tenant("Head office", "Demo Company (NZ)")
     service.delete("B", force=True)
     whats = [e.what for e in service.history()]
-    for expected in ("added", "authorized", "re-authorized", "edited", "profile added", "profiles switched",
-                     "deleted"):
+    for expected in ("added", "authorized", "re-authorized", "edited", "profile added", "profiles switched", "deleted"):
         assert expected in whats
     assert [e.what for e in service.history("Head office")][:2] == ["added", "authorized"]
     entry = service.history()[0]

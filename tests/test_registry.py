@@ -7,10 +7,11 @@ import os
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import pytest
-
 from conftest import CLIENT_ID, ROOT
+
 from xconn_app.core.errors import DuplicateName, RegistryCorrupt, RegistryTooNew
 from xconn_app.core.model import Connection
 from xconn_app.core.paths import CHOSEN, ListLocation
@@ -20,7 +21,7 @@ from xconn_app.core.registry import RegistryData
 URL = "http://localhost:5000/callback"
 
 
-def Registry(path):  # noqa: N802 - reads like the class it stands for
+def Registry(path):
     return _Registry(ListLocation(path, CHOSEN, "test", "--config-dir"))
 
 
@@ -59,7 +60,7 @@ def test_damaged_file_is_kept_aside_and_reported(tmp_path):
         Registry(tmp_path).load()
     kept = info.value.kept_as
     assert kept and os.path.exists(kept) and "damaged" in kept
-    assert open(kept).read().startswith('{"schema": 1')
+    assert Path(kept).read_text().startswith('{"schema": 1')
     assert kept in info.value.message
     assert Registry(tmp_path).load().connections == []  # after the report, a fresh start
 
@@ -95,9 +96,18 @@ def test_schema_1_grants_are_handed_to_their_users_not_saved_back(tmp_path):
     path.write_text(json.dumps({"schema": 1, "connections": [c], "profiles": []}))
     reg = Registry(tmp_path)
     data = reg.load()
-    assert data.legacy_grants == {"alice": {c["id"]: {
-        "authorized_at": 1700000000.0, "last_refresh": 0.0, "needs_reauthorization": False, "authorized_host": "",
-        "reason": "", "xero_connection_id": "abc"}}}
+    assert data.legacy_grants == {
+        "alice": {
+            c["id"]: {
+                "authorized_at": 1700000000.0,
+                "last_refresh": 0.0,
+                "needs_reauthorization": False,
+                "authorized_host": "",
+                "reason": "",
+                "xero_connection_id": "abc",
+            }
+        }
+    }
     with reg.transaction():
         pass
     doc = json.loads(path.read_text())

@@ -5,18 +5,14 @@ bytes and the stored refresh token compared before and after)."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import pytest
-
 from attack import assert_plain, authorize_in_process, cli_authorize, expire_local_access_token, run_cli_plain, worker
-from conftest import CLIENT_ID, ROOT, free_port, require
+from conftest import CLIENT_ID, free_port, require
 
 NAME = "Faulty"
 
@@ -151,7 +147,7 @@ def test_malformed_json(standin, authorized, service):
 def test_empty_tenant_list(standin, redirect_url, service):
     standin.tenants = []
     service.add(NAME, CLIENT_ID, redirect_url)
-    code, out, err, page = cli_authorize(NAME)
+    code, _out, err, _page = cli_authorize(NAME)
     assert code == 1, err
     assert_plain(err)
     assert "no organisation" in err
@@ -201,8 +197,17 @@ def test_config_dir_under_a_regular_file(isolated):
     blocker = isolated / "not-a-folder"
     blocker.write_text("x")
     env = {"XCONN_CONFIG_DIR": str(blocker / "sub")}
-    failing("add", "--name", "A", "--client-id", CLIENT_ID, "--redirect-url", "http://localhost:5000/callback",
-            says=("not a folder",), env=env)
+    failing(
+        "add",
+        "--name",
+        "A",
+        "--client-id",
+        CLIENT_ID,
+        "--redirect-url",
+        "http://localhost:5000/callback",
+        says=("not a folder",),
+        env=env,
+    )
     failing("list", says=("not a folder",), env=env)
     assert blocker.read_text() == "x"
 
@@ -226,8 +231,9 @@ def test_config_dir_read_only_for_the_user(isolated, service):
 
         r = plain.run("list", "--json", env=env)
         assert r.returncode == 0 and json.loads(r.stdout)[0]["name"] == "Shared", r.stderr  # reading works
-        r = plain.run("add", "--name", "B", "--client-id", CLIENT_ID, "--redirect-url",
-                      "http://localhost:5001/callback", env=env)
+        r = plain.run(
+            "add", "--name", "B", "--client-id", CLIENT_ID, "--redirect-url", "http://localhost:5001/callback", env=env
+        )
         assert r.returncode == 1, (r.stdout, r.stderr)
         assert_plain(r.stderr)
         assert "cannot be saved" in r.stderr, r.stderr
@@ -241,9 +247,18 @@ def test_config_dir_read_only_for_the_user(isolated, service):
 
 def test_disk_full_on_save(authorized, service):
     snap = Snapshot(service, authorized.id)
-    p = worker("cli", "enospc", "add", "--name", "Another", "--client-id", CLIENT_ID, "--redirect-url",
-               "http://localhost:5009/callback")
-    out, err = p.communicate(timeout=60)
+    p = worker(
+        "cli",
+        "enospc",
+        "add",
+        "--name",
+        "Another",
+        "--client-id",
+        CLIENT_ID,
+        "--redirect-url",
+        "http://localhost:5009/callback",
+    )
+    _out, err = p.communicate(timeout=60)
     assert p.returncode == 1, err
     assert_plain(err)
     assert "disk is full" in err
@@ -258,8 +273,16 @@ def test_registry_from_a_newer_version(isolated):
     (folder / "connections.json").write_text(json.dumps(doc))
     before = (folder / "connections.json").read_bytes()
     failing("list", says=("newer version", "nothing was changed"))
-    failing("add", "--name", "A", "--client-id", CLIENT_ID, "--redirect-url", "http://localhost:5000/callback",
-            says=("newer version",))
+    failing(
+        "add",
+        "--name",
+        "A",
+        "--client-id",
+        CLIENT_ID,
+        "--redirect-url",
+        "http://localhost:5000/callback",
+        says=("newer version",),
+    )
     assert (folder / "connections.json").read_bytes() == before
     assert not list(folder.glob("connections.damaged-*"))
 

@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-
 from attack import callback_address, listening_on_port, raw_exchange, scaled, status_of, wait_for
 from conftest import CLIENT_ID
 
@@ -25,15 +24,36 @@ def _hostile_requests(path: str, state: str, rng: random.Random, n: int) -> list
     # Never the real state: "x" + state[1:] was the real one whenever that began with "x" (1 run in 64).
     wrong = ("y" if state.startswith("x") else "x") + state[1:]
     hosts = "Host: localhost\r\n"
+    methods = ["POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT", "HEAD", "get", "BREW", "G ET"]
     makers = [
         ("random path", lambda: f"GET /{rng.randbytes(8).hex()}?code=c&state={state} HTTP/1.1\r\n{hosts}\r\n".encode()),
-        ("random method", lambda: (f"{rng.choice(['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE', 'CONNECT', 'HEAD', 'get', 'BREW', 'G ET'])} "
-                                   f"{path}?code=c&state={state} HTTP/1.1\r\n{hosts}Content-Length: 3\r\n\r\nabc").encode()),
-        ("huge header", lambda: (f"GET {path}?code=c&state={wrong} HTTP/1.1\r\nX-Big: " + "A" * 70_000 + "\r\n\r\n").encode()),
-        ("many headers", lambda: (f"GET {path}?code=c HTTP/1.1\r\n" + "".join(f"X-{i}: {i}\r\n" for i in range(150)) + "\r\n").encode()),
+        (
+            "random method",
+            lambda: (
+                f"{rng.choice(methods)} {path}?code=c&state={state} HTTP/1.1\r\n{hosts}Content-Length: 3\r\n\r\nabc"
+            ).encode(),
+        ),
+        (
+            "huge header",
+            lambda: (f"GET {path}?code=c&state={wrong} HTTP/1.1\r\nX-Big: " + "A" * 70_000 + "\r\n\r\n").encode(),
+        ),
+        (
+            "many headers",
+            lambda: (
+                f"GET {path}?code=c HTTP/1.1\r\n" + "".join(f"X-{i}: {i}\r\n" for i in range(150)) + "\r\n"
+            ).encode(),
+        ),
         ("huge query", lambda: f"GET {path}?code=c&state={wrong}&pad={'B' * 80_000} HTTP/1.1\r\n\r\n".encode()),
-        ("long query under the line limit", lambda: f"GET {path}?state={state}&code={'C' * 5000} HTTP/1.1\r\n\r\n".encode()),
-        ("many fields", lambda: (f"GET {path}?state={state}&" + "&".join(f"f{i}=1" for i in range(200)) + "&code=c HTTP/1.1\r\n\r\n").encode()),
+        (
+            "long query under the line limit",
+            lambda: f"GET {path}?state={state}&code={'C' * 5000} HTTP/1.1\r\n\r\n".encode(),
+        ),
+        (
+            "many fields",
+            lambda: (
+                f"GET {path}?state={state}&" + "&".join(f"f{i}=1" for i in range(200)) + "&code=c HTTP/1.1\r\n\r\n"
+            ).encode(),
+        ),
         ("missing state", lambda: f"GET {path}?code={rng.randbytes(16).hex()} HTTP/1.1\r\n\r\n".encode()),
         ("wrong state", lambda: f"GET {path}?code=c&state={wrong} HTTP/1.1\r\n\r\n".encode()),
         ("empty state", lambda: f"GET {path}?code=c&state= HTTP/1.1\r\n\r\n".encode()),
@@ -47,18 +67,29 @@ def _hostile_requests(path: str, state: str, rng: random.Random, n: int) -> list
         ("error with wrong state", lambda: f"GET {path}?error=access_denied&state={wrong} HTTP/1.1\r\n\r\n".encode()),
         ("code without state", lambda: f"GET {path}?code=abc HTTP/1.1\r\n\r\n".encode()),
         ("no query", lambda: f"GET {path} HTTP/1.1\r\n\r\n".encode()),
-        ("non-utf8 path", lambda: b"GET " + path.encode() + b"\xff\xfe?code=\xc3\x28&state=" + state.encode() + b" HTTP/1.1\r\n\r\n"),
+        (
+            "non-utf8 path",
+            lambda: b"GET " + path.encode() + b"\xff\xfe?code=\xc3\x28&state=" + state.encode() + b" HTTP/1.1\r\n\r\n",
+        ),
         ("non-utf8 query", lambda: b"GET " + path.encode() + b"?code=%ff%fe&state=%c3%28 HTTP/1.1\r\n\r\n"),
         ("non-utf8 header", lambda: b"GET " + path.encode() + b"?code=c HTTP/1.1\r\nX-Bad: \xff\xfe\xfd\r\n\r\n"),
         ("random bytes", lambda: rng.randbytes(rng.randint(1, 4000))),
         ("nul bytes", lambda: f"GET {path}?code=c\x00&state={state}\x00 HTTP/1.1\r\n\r\n".encode()),
         ("http/0.9", lambda: f"GET {path}?code=c&state={wrong}\r\n".encode()),
         ("bad version", lambda: f"GET {path}?code=c&state={wrong} HTTP/9.9\r\n\r\n".encode()),
-        ("absolute form, wrong state", lambda: f"GET http://evil.example{path}?code=c&state={wrong} HTTP/1.1\r\n\r\n".encode()),
+        (
+            "absolute form, wrong state",
+            lambda: f"GET http://evil.example{path}?code=c&state={wrong} HTTP/1.1\r\n\r\n".encode(),
+        ),
         ("encoded path", lambda: f"GET {path.replace('c', '%63', 1)}?code=c&state={wrong} HTTP/1.1\r\n\r\n".encode()),
         ("dot path", lambda: f"GET {path}/../{path.lstrip('/')}?code=c HTTP/1.1\r\n\r\n".encode()),
-        ("chunked GET", lambda: (f"GET {path}?code=c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
-                                 f"5\r\nstate\r\n0\r\n\r\nGET {path}?code=c&state={wrong} HTTP/1.1\r\n\r\n").encode()),
+        (
+            "chunked GET",
+            lambda: (
+                f"GET {path}?code=c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                f"5\r\nstate\r\n0\r\n\r\nGET {path}?code=c&state={wrong} HTTP/1.1\r\n\r\n"
+            ).encode(),
+        ),
         ("pipelined", lambda: (f"GET /x HTTP/1.1\r\n\r\nGET {path}?code=c&state={wrong} HTTP/1.1\r\n\r\n").encode()),
         ("header injection", lambda: f"GET {path}?code=c%0d%0aSet-Cookie:x&state={wrong} HTTP/1.1\r\n\r\n".encode()),
         ("script in error", lambda: f"GET {path}?error=%3Cscript%3E&state={wrong} HTTP/1.1\r\n\r\n".encode()),
@@ -115,7 +146,7 @@ def test_loopback_survives_hostile_requests_and_still_completes(standin, redirec
     def waiter():
         try:
             outcome["result"] = pending.wait(180)
-        except Exception as exc:  # noqa: BLE001 - recorded and asserted below
+        except Exception as exc:
             outcome["error"] = exc
 
     waiting = threading.Thread(target=waiter, daemon=True)
@@ -126,7 +157,9 @@ def test_loopback_survives_hostile_requests_and_still_completes(standin, redirec
     slow = []
     for i in range(scaled(60, minimum=20)):
         host = hosts[i % len(hosts)]
-        slow.append(_slow_client(host, port, rng.choice([b"G", b"GET /callback?code=x&st", b"GET / HTTP/1.1\r\nHost: x\r\n"])))
+        slow.append(
+            _slow_client(host, port, rng.choice([b"G", b"GET /callback?code=x&st", b"GET / HTTP/1.1\r\nHost: x\r\n"]))
+        )
 
     requests_ = _hostile_requests(path, state, rng, total)
     replies: dict[str, set] = {}
@@ -147,7 +180,7 @@ def test_loopback_survives_hostile_requests_and_still_completes(standin, redirec
     chunk = max(1, total // 5)
     with ThreadPoolExecutor(max_workers=24) as pool:
         for start in range(0, total, chunk):
-            for kind, code in pool.map(fire, enumerate(requests_[start:start + chunk], start)):
+            for kind, code in pool.map(fire, enumerate(requests_[start : start + chunk], start)):
                 replies.setdefault(kind, set()).add(code)
             assert waiting.is_alive(), outcome  # still waiting: nothing ended the flow
             assert _responsive(port), "the loopback server stopped answering"
@@ -159,8 +192,11 @@ def test_loopback_survives_hostile_requests_and_still_completes(standin, redirec
         assert replies.get(kind, {400}) - {"dropped"} <= {400}, (kind, replies[kind])
     assert receiver.refused > 0
     # Nothing ever answered 200: every reply is a refusal (or no reply at all).
-    assert all(code in (None, "dropped", 400, 404, 405, 408, 414, 431, 501, 505) for codes in replies.values()
-               for code in codes), replies
+    assert all(
+        code in (None, "dropped", 400, 404, 405, 408, 414, 431, 501, 505)
+        for codes in replies.values()
+        for code in codes
+    ), replies
     for s in slow:
         s.close()
 

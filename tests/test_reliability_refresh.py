@@ -1,5 +1,5 @@
-"""Refresh under contention (docs/ARCHITECTURE.md, "A token hand-out"): 20 processes ask for a token of the same connection at
-the same moment with an expired access token, against a strict stand-in (no grace: a reused
+"""Refresh under contention (docs/ARCHITECTURE.md, "A token hand-out"): 20 processes ask for a token
+of the same connection at the same moment with an expired access token, against a strict stand-in (no grace: a reused
 refresh token is invalid_grant). One refresh at Xero, every process gets a valid token, the keyring
 holds the newest refresh token. And a process killed right after Xero answered a refresh (before it
 stored anything) does not cost the connection: the next call works through Xero's grace window."""
@@ -10,7 +10,6 @@ import time
 
 import pytest
 import requests
-
 from attack import authorize_in_process, expire_local_access_token, run_cli_plain, scaled, worker
 from conftest import CLIENT_ID, free_port
 from xero_standin import XeroStandIn
@@ -105,7 +104,7 @@ def test_killed_after_xero_answered_then_next_call_works(grace_xero):
 
 def test_killed_after_xero_answered_in_strict_mode_says_reauthorize(strict_xero):
     """Without Xero's grace the rotated token is gone: the next call must say so plainly (exit 3)."""
-    svc, conn = _authorized(strict_xero, "Strict crash")
+    _svc, conn = _authorized(strict_xero, "Strict crash")
     expire_local_access_token(conn.id)
     p = worker("crash-after-refresh", "Strict crash")
     p.communicate(timeout=60)

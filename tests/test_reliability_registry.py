@@ -12,6 +12,7 @@ import threading
 import time
 
 from attack import scaled, worker
+
 from xconn_app.core.paths import CHOSEN, ListLocation
 from xconn_app.core.registry import Registry
 

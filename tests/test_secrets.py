@@ -6,8 +6,8 @@ import json
 
 import keyring.backends.fail
 import pytest
-
 from filekeyring import BrokenKeyring, FileKeyring
+
 from xconn_app.core.errors import KeyringUnavailable
 from xconn_app.core.model import TokenSet
 from xconn_app.core.secrets import SERVICE, TokenStore, backend_problem
@@ -23,7 +23,7 @@ def test_a_1400_character_access_token_is_split_under_the_windows_limit(isolated
     token = jwt_like(1400)
     assert len(token) == 1400
     store.save("c1", TokenSet(token, "refresh-1", expires_at=2e9, scope="openid offline_access"))
-    raw = json.load(open(isolated / "keyring.json"))
+    raw = json.loads((isolated / "keyring.json").read_text())
     assert raw and max(len(v) for v in raw.values()) <= 1000
     assert all(k.startswith(SERVICE + "\x00") for k in raw)
     loaded = store.load("c1")
@@ -35,10 +35,10 @@ def test_shorter_token_removes_stale_chunks_and_delete_clears_all(isolated):
     store.save("c1", TokenSet(jwt_like(2500), "r1", 2e9))
     store.save("c1", TokenSet("short-token", "r2", 2e9))
     assert store.load("c1").access_token == "short-token"
-    raw = json.load(open(isolated / "keyring.json"))
+    raw = json.loads((isolated / "keyring.json").read_text())
     assert len(raw) == 2
     store.delete("c1")
-    assert json.load(open(isolated / "keyring.json")) == {}
+    assert json.loads((isolated / "keyring.json").read_text()) == {}
     assert store.load("c1") is None
 
 
@@ -53,7 +53,7 @@ def test_half_written_access_token_counts_as_expired_not_as_garbage(isolated):
 def test_no_backend_gives_one_clear_error():
     store = TokenStore(keyring.backends.fail.Keyring())
     with pytest.raises(KeyringUnavailable) as info:
-        store.backend
+        store.ensure_usable()
     assert "password store" in info.value.message and "GNOME Keyring" in info.value.next_step
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from attack import authorize_in_process, run_cli_plain
 from conftest import CLIENT_ID
 
@@ -36,52 +35,58 @@ def refused(*args, says):
     return r
 
 
-@pytest.mark.parametrize("url,says", [
-    ("http://example.com:5000/callback", "not at this computer"),
-    ("http://localhost.evil.example:5000/callback", "not at this computer"),
-    ("http://127.0.0.1.nip.io:5000/callback", "not at this computer"),
-    ("http://0.0.0.0:5000/callback", "not at this computer"),
-    ("http://[::]:5000/callback", "not at this computer"),
-    ("http://192.168.1.10:5000/callback", "not at this computer"),
-    ("http://127.1:5000/callback", "not at this computer"),
-    ("http://localhost/callback", "no port"),
-    ("http://localhost:0/callback", "no port"),
-    ("http://localhost:99999/callback", "port"),
-    ("http://localhost:http/callback", "port"),
-    ("http://localhost:80x/callback", "port"),
-    ("http://localhost:443/callback", "administrator"),
-    ("https://localhost:5000/callback", "https"),
-    ("https://127.0.0.1:5000/callback", "https"),
-    ("https://xero.example.com/callback", "http://"),
-    ("http://user:pw@localhost:5000/callback", "user name or password"),
-    ("http://user@localhost:5000/callback", "user name or password"),
-    ("http://evil.example@localhost:5000/callback", "user name or password"),
-    ("http://localhost:5000\\@evil.example/callback", "user name or password"),
-    ("javascript:alert(1)", "http://"),
-    ("file:///etc/passwd", "http://"),
-    ("localhost:5000/callback", "http://"),
-    ("http://localhost:5000", "no path"),
-    ("http://localhost:5000/", "no path"),
-    ("http://localhost:5000/callback?x=1", "'?' or '#'"),
-    ("http://localhost:5000/callback#frag", "'?' or '#'"),
-    ("http://localhost:5000/call back", "spaces"),
-    ("", "empty"),
-])
+@pytest.mark.parametrize(
+    "url,says",
+    [
+        ("http://example.com:5000/callback", "not at this computer"),
+        ("http://localhost.evil.example:5000/callback", "not at this computer"),
+        ("http://127.0.0.1.nip.io:5000/callback", "not at this computer"),
+        ("http://0.0.0.0:5000/callback", "not at this computer"),
+        ("http://[::]:5000/callback", "not at this computer"),
+        ("http://192.168.1.10:5000/callback", "not at this computer"),
+        ("http://127.1:5000/callback", "not at this computer"),
+        ("http://localhost/callback", "no port"),
+        ("http://localhost:0/callback", "no port"),
+        ("http://localhost:99999/callback", "port"),
+        ("http://localhost:http/callback", "port"),
+        ("http://localhost:80x/callback", "port"),
+        ("http://localhost:443/callback", "administrator"),
+        ("https://localhost:5000/callback", "https"),
+        ("https://127.0.0.1:5000/callback", "https"),
+        ("https://xero.example.com/callback", "http://"),
+        ("http://user:pw@localhost:5000/callback", "user name or password"),
+        ("http://user@localhost:5000/callback", "user name or password"),
+        ("http://evil.example@localhost:5000/callback", "user name or password"),
+        ("http://localhost:5000\\@evil.example/callback", "user name or password"),
+        ("javascript:alert(1)", "http://"),
+        ("file:///etc/passwd", "http://"),
+        ("localhost:5000/callback", "http://"),
+        ("http://localhost:5000", "no path"),
+        ("http://localhost:5000/", "no path"),
+        ("http://localhost:5000/callback?x=1", "'?' or '#'"),
+        ("http://localhost:5000/callback#frag", "'?' or '#'"),
+        ("http://localhost:5000/call back", "spaces"),
+        ("", "empty"),
+    ],
+)
 def test_bad_redirect_urls(seeded, url, says):
     refused("add", "--name", "New", "--client-id", CLIENT_ID, "--redirect-url", url, says=says)
     refused("edit", "Head Office", "--redirect-url", url, says=says)
     seeded()
 
 
-@pytest.mark.parametrize("client_id,says", [
-    ("0123456789ABCDEF 0123456789ABCDE", "spaces"),
-    (" " + CLIENT_ID[:16] + " " + CLIENT_ID[16:], "spaces"),
-    (CLIENT_ID[:-1], "31 characters"),
-    (CLIENT_ID + "0", "33 characters"),
-    ("0123456789ABCDEF0123456789ABCDE!", "symbols"),
-    ("0123456789ABCDEF0123456789ABCDÉ0", "not a Xero Client ID"),
-    ("", "empty"),
-])
+@pytest.mark.parametrize(
+    "client_id,says",
+    [
+        ("0123456789ABCDEF 0123456789ABCDE", "spaces"),
+        (" " + CLIENT_ID[:16] + " " + CLIENT_ID[16:], "spaces"),
+        (CLIENT_ID[:-1], "31 characters"),
+        (CLIENT_ID + "0", "33 characters"),
+        ("0123456789ABCDEF0123456789ABCDE!", "symbols"),
+        ("0123456789ABCDEF0123456789ABCDÉ0", "not a Xero Client ID"),
+        ("", "empty"),
+    ],
+)
 def test_bad_client_ids(seeded, client_id, says):
     refused("add", "--name", "New", "--client-id", client_id, "--redirect-url", GOOD_URL, says=says)
     refused("edit", "Head Office", "--client-id", client_id, says=says)
@@ -100,15 +105,18 @@ def test_duplicate_names_case_insensitive(seeded):
     refused("add", "--name", "CAFÉ", "--client-id", CLIENT_ID, "--redirect-url", GOOD_URL, says="already exists")
 
 
-@pytest.mark.parametrize("name,says", [
-    ("x" * 500, "500 characters"),
-    ("", "empty"),
-    ("   ", "empty"),
-    ("red\x1b[31m", "control characters"),
-    ("line\nbreak", "control characters"),
-    ("evil\u202eexe.txt", "control characters"),   # right-to-left override
-    ("zero\u200bwidth", "control characters"),     # zero-width space
-])
+@pytest.mark.parametrize(
+    "name,says",
+    [
+        ("x" * 500, "500 characters"),
+        ("", "empty"),
+        ("   ", "empty"),
+        ("red\x1b[31m", "control characters"),
+        ("line\nbreak", "control characters"),
+        ("evil\u202eexe.txt", "control characters"),  # right-to-left override
+        ("zero\u200bwidth", "control characters"),  # zero-width space
+    ],
+)
 def test_bad_names(seeded, name, says):
     refused("add", "--name", name, "--client-id", CLIENT_ID, "--redirect-url", GOOD_URL, says=says)
     refused("edit", "Head Office", "--name", name, says=says)
@@ -124,15 +132,18 @@ def test_names_in_process(service):
         service.add_profile("p\x00", None)
 
 
-@pytest.mark.parametrize("name", [
-    'He said "hi" & \'bye\' <b>',
-    "Café ☕ 🧾 receipts",
-    "👩‍💻 Dev team",          # an emoji joined with U+200D (what emoji pickers insert)
-    "🇳🇿 Kiwi Ltd",
-    "Ünïcödé 日本 Ωμέγα",
-    "; rm -rf / #",
-    "x" * 80,
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "He said \"hi\" & 'bye' <b>",
+        "Café ☕ 🧾 receipts",
+        "👩‍💻 Dev team",  # an emoji joined with U+200D (what emoji pickers insert)
+        "🇳🇿 Kiwi Ltd",
+        "Ünïcödé 日本 Ωμέγα",
+        "; rm -rf / #",
+        "x" * 80,
+    ],
+)
 def test_unusual_but_valid_names_round_trip(isolated, name):
     r = run_cli_plain("add", "--name", name, "--client-id", CLIENT_ID, "--redirect-url", GOOD_URL)
     assert r.code == 0, r

@@ -7,11 +7,10 @@ import threading
 
 import pytest
 import requests
-
 from attack import authorize_in_process as authorize
-from attack import callback_address
-from attack import expire_local_access_token
+from attack import callback_address, expire_local_access_token
 from conftest import CLIENT_ID
+
 from xconn_app.core.errors import ConnectionInUse, InvalidInput, NotAuthorized, ReauthorizationRequired
 from xconn_app.core.model import Status
 
@@ -169,8 +168,11 @@ def test_no_secret_reaches_the_registry_the_history_the_log_or_details(standin, 
     secrets = standin.issued_secrets()
     assert secrets
     texts = {"details": details}
-    for path in list((isolated / "config").rglob("*")) + list((isolated / "logs").rglob("*")) + [
-            p for p in (isolated / "state").rglob("*") if "keyring" not in p.name]:
+    for path in (
+        list((isolated / "config").rglob("*"))
+        + list((isolated / "logs").rglob("*"))
+        + [p for p in (isolated / "state").rglob("*") if "keyring" not in p.name]
+    ):
         if path.is_file():
             texts[str(path)] = path.read_text(errors="replace")
     for where, text in texts.items():

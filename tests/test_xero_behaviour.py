@@ -8,9 +8,9 @@ import json
 import time
 
 import pytest
-
 from attack import authorize_in_process, expire_local_access_token
 from conftest import CLIENT_ID, free_port
+
 from xconn_app.core.errors import DailyLimitReached, MissingPermission, ReauthorizationRequired, TenantUnavailable
 from xconn_app.core.model import Status
 

@@ -20,9 +20,15 @@ from xconn_app.core.errors import (
 from xconn_app.core.xero import AccessTokenRejected, Endpoints, RetryPolicy, XeroClient
 
 EP = Endpoints("https://login.xero.com", "https://identity.xero.com", "https://api.xero.com")
-ROW = {"id": "c-1", "authEventId": "e-1", "tenantId": "t-1", "tenantType": "ORGANISATION",
-       "tenantName": "Demo Company (NZ)", "createdDateUtc": "2026-11-20T09:12:33.1234567",
-       "updatedDateUtc": "2026-11-20T09:12:33.1234567"}
+ROW = {
+    "id": "c-1",
+    "authEventId": "e-1",
+    "tenantId": "t-1",
+    "tenantType": "ORGANISATION",
+    "tenantName": "Demo Company (NZ)",
+    "createdDateUtc": "2026-11-20T09:12:33.1234567",
+    "updatedDateUtc": "2026-11-20T09:12:33.1234567",
+}
 
 
 @pytest.fixture
@@ -50,7 +56,12 @@ def test_defaults_are_xeros_real_endpoints(monkeypatch):
 def test_list_tenants_parses_xeros_shape(client):
     responses.get("https://api.xero.com/connections", json=[ROW])
     [t] = client.list_tenants("tok")
-    assert (t.connection_id, t.tenant_id, t.tenant_name, t.tenant_type) == ("c-1", "t-1", "Demo Company (NZ)", "ORGANISATION")
+    assert (t.connection_id, t.tenant_id, t.tenant_name, t.tenant_type) == (
+        "c-1",
+        "t-1",
+        "Demo Company (NZ)",
+        "ORGANISATION",
+    )
     assert responses.calls[0].request.headers["Authorization"] == "Bearer tok"
 
 
@@ -97,8 +108,11 @@ def test_401_asks_for_a_refresh_and_403_means_tenant_gone(client):
 def test_401_for_a_missing_scope_is_not_a_refresh(client):
     """Xero answers 401 AuthorizationUnsuccessful when the grant lacks a scope (docs/XERO.md): renewing the
     token cannot help, so it is a plain 'permission missing', never 'needs re-authorization'."""
-    responses.get("https://api.xero.com/api.xro/2.0/Organisation", status=401,
-                  json={"Type": None, "Title": "Unauthorized", "Status": 401, "Detail": "AuthorizationUnsuccessful"})
+    responses.get(
+        "https://api.xero.com/api.xro/2.0/Organisation",
+        status=401,
+        json={"Type": None, "Title": "Unauthorized", "Status": 401, "Detail": "AuthorizationUnsuccessful"},
+    )
     with pytest.raises(MissingPermission) as info:
         client.organisation("tok", "t-1")
     assert "lacks permission" in info.value.message and "scope" in info.value.next_step
@@ -115,18 +129,29 @@ def test_limits_concurrent_retries_three_times_then_reports(client):
 
 @responses.activate
 def test_limits_minute_is_waited_day_is_a_typed_error_with_the_reset_time(client):
-    responses.get("https://api.xero.com/connections", status=429,
-                  headers={"X-Rate-Limit-Problem": "minute", "Retry-After": "12"})
-    responses.get("https://api.xero.com/connections", json=[], headers={"X-DayLimit-Remaining": "4990",
-                                                                        "X-MinLimit-Remaining": "58",
-                                                                        "X-AppMinLimit-Remaining": "9990"})
+    responses.get(
+        "https://api.xero.com/connections", status=429, headers={"X-Rate-Limit-Problem": "minute", "Retry-After": "12"}
+    )
+    responses.get(
+        "https://api.xero.com/connections",
+        json=[],
+        headers={"X-DayLimit-Remaining": "4990", "X-MinLimit-Remaining": "58", "X-AppMinLimit-Remaining": "9990"},
+    )
     assert client.list_tenants("tok") == [] and client.sleeps == [12.0]
     assert client.last_limits["X-DayLimit-Remaining"] == 4990 and client.last_limits["X-MinLimit-Remaining"] == 58
-    responses.get("https://api.xero.com/connections", status=429,
-                  headers={"X-Rate-Limit-Problem": "daily", "Retry-After": "66975"})
+    responses.get(
+        "https://api.xero.com/connections",
+        status=429,
+        headers={"X-Rate-Limit-Problem": "daily", "Retry-After": "66975"},
+    )
     with pytest.raises(DailyLimitReached) as info:
-        client.send("GET", "https://api.xero.com/connections", "sending invoices", access_token="tok",
-                    organisation="Demo Company (NZ)")
+        client.send(
+            "GET",
+            "https://api.xero.com/connections",
+            "sending invoices",
+            access_token="tok",
+            organisation="Demo Company (NZ)",
+        )
     assert client.sleeps == [12.0]  # a day limit is never slept through
     assert "daily limit for Demo Company (NZ) is used up" in info.value.message and "resets at" in info.value.message
 
@@ -141,8 +166,14 @@ def test_disconnect_uses_the_connection_id_and_revoke_posts_the_form(client):
 
 
 def token_json(**kw):
-    return {"access_token": "a" * 1400, "refresh_token": "r2", "expires_in": 1800, "token_type": "Bearer",
-            "scope": "openid offline_access accounting.invoices", **kw}
+    return {
+        "access_token": "a" * 1400,
+        "refresh_token": "r2",
+        "expires_in": 1800,
+        "token_type": "Bearer",
+        "scope": "openid offline_access accounting.invoices",
+        **kw,
+    }
 
 
 @responses.activate
@@ -176,8 +207,10 @@ def test_refresh_429_retries_and_5xx_is_typed(monkeypatch):
 
 @responses.activate
 def test_wider_scope_in_the_answer_is_accepted():
-    responses.post("https://identity.xero.com/connect/token",
-                   json=token_json(scope="openid offline_access accounting.invoices accounting.payments"))
+    responses.post(
+        "https://identity.xero.com/connect/token",
+        json=token_json(scope="openid offline_access accounting.invoices accounting.payments"),
+    )
     assert "accounting.payments" in oauth.refresh("CLIENT", "r1", EP).scope
 
 

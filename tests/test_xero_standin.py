@@ -54,19 +54,28 @@ def http():
         yield s
 
 
-def authorize_params(*, scope=SCOPES, client_id=CLIENT_ID, redirect_uri=REDIRECT, state="st-123", challenge=None,
-                     method="S256"):
+def authorize_params(
+    *, scope=SCOPES, client_id=CLIENT_ID, redirect_uri=REDIRECT, state="st-123", challenge=None, method="S256"
+):
     if challenge is None:
         challenge = pkce_pair()[1]
-    params = {"response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri, "scope": scope,
-              "state": state, "code_challenge": challenge, "code_challenge_method": method}
+    params = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": redirect_uri,
+        "scope": scope,
+        "state": state,
+        "code_challenge": challenge,
+        "code_challenge_method": method,
+    }
     return {k: v for k, v in params.items() if v is not None}
 
 
 def authorize(http, xero, **kw):
     """One GET of the authorize URL, no redirects followed (the app's check before the browser)."""
-    return http.get(f"{xero.base_url}/identity/connect/authorize", params=authorize_params(**kw),
-                    allow_redirects=False, timeout=5)
+    return http.get(
+        f"{xero.base_url}/identity/connect/authorize", params=authorize_params(**kw), allow_redirects=False, timeout=5
+    )
 
 
 def browse(http, xero, url):
@@ -86,8 +95,11 @@ def browse(http, xero, url):
 
 
 def authorize_url(xero, **kw):
-    return requests.Request("GET", f"{xero.base_url}/identity/connect/authorize",
-                            params=authorize_params(**kw)).prepare().url
+    return (
+        requests.Request("GET", f"{xero.base_url}/identity/connect/authorize", params=authorize_params(**kw))
+        .prepare()
+        .url
+    )
 
 
 def sign_in(http, xero, **kw):
@@ -115,8 +127,18 @@ def token(http, xero, data: dict, **kw):
 
 
 def exchange(http, xero, code, verifier, *, client_id=CLIENT_ID, redirect_uri=REDIRECT, **kw):
-    return token(http, xero, {"grant_type": "authorization_code", "client_id": client_id, "code": code,
-                              "redirect_uri": redirect_uri, "code_verifier": verifier}, **kw)
+    return token(
+        http,
+        xero,
+        {
+            "grant_type": "authorization_code",
+            "client_id": client_id,
+            "code": code,
+            "redirect_uri": redirect_uri,
+            "code_verifier": verifier,
+        },
+        **kw,
+    )
 
 
 def refresh(http, xero, rt, *, client_id=CLIENT_ID):
@@ -166,8 +188,11 @@ def orgs(*names):
 # --------------------------------------------------------------------------- server basics
 def test_lifecycle_env_and_discovery(xero, http):
     assert re.fullmatch(r"https://127\.0\.0\.1:\d+", xero.base_url)  # Xero is https only
-    assert xero.env() == {"XCONN_XERO_LOGIN": xero.base_url, "XCONN_XERO_IDENTITY": xero.base_url,
-                          "XCONN_XERO_API": xero.base_url}
+    assert xero.env() == {
+        "XCONN_XERO_LOGIN": xero.base_url,
+        "XCONN_XERO_IDENTITY": xero.base_url,
+        "XCONN_XERO_API": xero.base_url,
+    }
     r = http.get(f"{xero.base_url}/.well-known/openid-configuration", timeout=5)
     assert r.status_code == 200
     assert "Date" in r.headers and re.fullmatch(UUID_RE, r.headers["Xero-Correlation-Id"])
@@ -211,8 +236,12 @@ def error_page(http, xero, resp) -> str:
     page = http.get(xero.base_url + loc, timeout=5)
     assert page.status_code == 500 and page.headers["Content-Type"].startswith("text/html")
     assert_well_formed(page.text)
-    for line in ("Sorry, something went wrong", "Go back and try again.",
-                 "If the issue continues, check out our Status Page.", "Error code: 500"):
+    for line in (
+        "Sorry, something went wrong",
+        "Go back and try again.",
+        "If the issue continues, check out our Status Page.",
+        "Error code: 500",
+    ):
         assert line in page.text
     return page.text
 
@@ -233,10 +262,14 @@ REFUSALS = [
     ({"method": None}, "Error: invalid_request : Transform algorithm not supported"),
     ({"scope": ""}, "Error: invalid_request : Invalid scope"),
     ({"scope": "openid accounting.everything"}, "Error: invalid_scope : Invalid scope"),
-    ({"scope": "offline_access accounting.invoices profile"},
-     "Error: invalid_scope : Identity scopes requested, but openid scope is missing"),
-    ({"scope": "openid offline_access accounting.transactions"},
-     "Error: unauthorized_client : Invalid scope for client"),
+    (
+        {"scope": "offline_access accounting.invoices profile"},
+        "Error: invalid_scope : Identity scopes requested, but openid scope is missing",
+    ),
+    (
+        {"scope": "openid offline_access accounting.transactions"},
+        "Error: unauthorized_client : Invalid scope for client",
+    ),
     ({"scope": "offline_access accounting.reports.read"}, "Error: unauthorized_client : Invalid scope for client"),
     ({"scope": "offline_access paymentservices"}, "Error: unauthorized_client : Invalid scope for client"),
 ]
@@ -260,19 +293,28 @@ def test_refusal_also_when_signed_in_and_the_error_page_can_be_fetched_again(aut
 
 
 def test_wrong_response_type(auto, http):
-    r = http.get(f"{auto.base_url}/identity/connect/authorize",
-                 params={**authorize_params(), "response_type": "token"}, allow_redirects=False, timeout=5)
+    r = http.get(
+        f"{auto.base_url}/identity/connect/authorize",
+        params={**authorize_params(), "response_type": "token"},
+        allow_redirects=False,
+        timeout=5,
+    )
     assert "unsupported_response_type : Response type not supported" in error_page(http, auto, r)
 
 
 def test_granular_scopes_for_new_apps_and_broad_or_granular_for_old_apps(auto, http):
-    granular = ("openid profile email offline_access accounting.invoices.read accounting.payments "
-                "accounting.banktransactions.read accounting.manualjournals accounting.classicexpenses.read "
-                "accounting.reports.profitandloss.read accounting.reports.aged.read accounting.reports.taxreports.read "
-                "accounting.contacts accounting.settings.read accounting.attachments")
+    granular = (
+        "openid profile email offline_access accounting.invoices.read accounting.payments "
+        "accounting.banktransactions.read accounting.manualjournals accounting.classicexpenses.read "
+        "accounting.reports.profitandloss.read accounting.reports.aged.read accounting.reports.taxreports.read "
+        "accounting.contacts accounting.settings.read accounting.attachments"
+    )
     assert authorize(http, auto, scope=granular).headers["Location"].startswith("/identity/user/login?")
-    for scope in (granular, "openid offline_access accounting.transactions accounting.reports.read",
-                  "offline_access accounting.transactions.read accounting.invoices"):
+    for scope in (
+        granular,
+        "openid offline_access accounting.transactions accounting.reports.read",
+        "offline_access accounting.transactions.read accounting.invoices",
+    ):
         r = authorize(requests, auto, scope=scope, client_id=OLD_CLIENT)
         assert r.headers["Location"].startswith("/identity/user/login?"), (scope, r.headers["Location"])
     tokens = login(http, auto, scope="offline_access accounting.transactions", client_id=OLD_CLIENT)
@@ -286,9 +328,11 @@ def test_good_request_without_cookies_redirects_to_the_login_page(auto):
             r = authorize(requests, auto)
             status, loc = r.status_code, r.headers["Location"]
         else:
+
             class NoRedirect(urllib.request.HTTPRedirectHandler):
                 def redirect_request(self, *a, **k):
                     return None
+
             with pytest.raises(urllib.error.HTTPError) as e:
                 urllib.request.build_opener(NoRedirect).open(authorize_url(auto), timeout=5)
             status, loc = e.value.code, e.value.headers["Location"]
@@ -376,8 +420,9 @@ def submit_consent(http, page: str, decision: str, tenants=None):
     form = root.find(".//form")
     data = {i.get("name"): i.get("value") for i in form.findall(".//input") if i.get("type") == "hidden"}
     if tenants is None:  # what the browser sends by default: the pre-selected option / checked boxes
-        tenants = [o.get("value") for o in form.findall(".//option") if o.get("selected")] + \
-                  [i.get("value") for i in form.findall(".//input") if i.get("type") == "checkbox" and i.get("checked")]
+        tenants = [o.get("value") for o in form.findall(".//option") if o.get("selected")] + [
+            i.get("value") for i in form.findall(".//input") if i.get("type") == "checkbox" and i.get("checked")
+        ]
     data["decision"] = decision
     data["tenant"] = tenants
     return http.post(form.get("action"), data=data, allow_redirects=False, timeout=5)
@@ -465,8 +510,10 @@ def test_connection_cap_is_xeros_page_and_no_redirect(auto, http, tier, cap):
     auto.consent_tenants = [names[cap]]
     page = sign_in(http, auto)  # Xero's own page; the browser never comes back to the app
     assert page.status_code == 200 and urlsplit(page.url).path == "/connectionLimit"
-    assert ("Sorry! PSIcapture has reached their Xero connection limit, please let them know so they can connect "
-            "more Xero organisations.") in page.text
+    assert (
+        "Sorry! PSIcapture has reached their Xero connection limit, please let them know so they can connect "
+        "more Xero organisations."
+    ) in page.text
     # an organisation already connected can still be consented to again; another app is not affected
     auto.consent_tenants = [names[0]]
     assert "code" in redirect_params(sign_in(http, auto))
@@ -502,17 +549,38 @@ def test_full_pkce_flow(auto, http):
     assert len(body["access_token"]) >= 1300
     assert re.fullmatch(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+", body["access_token"])
     claims = jwt_payload(body["access_token"])
-    for claim in ("xero_userid", "global_session_id", "jti", "authentication_event_id", "scope", "nbf", "exp",
-                  "iss", "aud", "client_id", "sub", "auth_time"):
+    for claim in (
+        "xero_userid",
+        "global_session_id",
+        "jti",
+        "authentication_event_id",
+        "scope",
+        "nbf",
+        "exp",
+        "iss",
+        "aud",
+        "client_id",
+        "sub",
+        "auth_time",
+    ):
         assert claim in claims
     assert claims["client_id"] == CLIENT_ID and claims["exp"] - claims["nbf"] == 1800
     assert claims["scope"] == SCOPES.split() and claims["xero_userid"] == auto.user_id
     ident = jwt_payload(body["id_token"])
     assert ident["aud"] == CLIENT_ID and ident["exp"] - ident["iat"] == 300
     assert (ident["name"], ident["given_name"], ident["family_name"], ident["email"]) == (
-        "Demo User", "Demo", "User", "demo.user@example.com")
-    assert auto.token_requests[-1] == {"grant_type": "authorization_code", "client_id": CLIENT_ID, "code": code,
-                                       "redirect_uri": REDIRECT, "code_verifier": verifier}
+        "Demo User",
+        "Demo",
+        "User",
+        "demo.user@example.com",
+    )
+    assert auto.token_requests[-1] == {
+        "grant_type": "authorization_code",
+        "client_id": CLIENT_ID,
+        "code": code,
+        "redirect_uri": REDIRECT,
+        "code_verifier": verifier,
+    }
     secrets_ = auto.issued_secrets()
     for s in (code, verifier, body["access_token"], body["refresh_token"], body["id_token"]):
         assert s in secrets_
@@ -547,17 +615,26 @@ def test_wrong_verifier_invalid_grant_and_burns_code(auto, http):
     assert other_verifier in auto.issued_secrets()
 
 
-@pytest.mark.parametrize("change", [
-    {"redirect_uri": REDIRECT + "/"},
-    {"code_verifier": "short"},
-    {"code_verifier": ""},
-    {"code": "0" * 64},
-    {"client_id": OTHER_CLIENT},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"redirect_uri": REDIRECT + "/"},
+        {"code_verifier": "short"},
+        {"code_verifier": ""},
+        {"code": "0" * 64},
+        {"client_id": OTHER_CLIENT},
+    ],
+)
 def test_exchange_mismatches_invalid_grant(auto, http, change):
     code, verifier = get_code(http, auto)
-    data = {"grant_type": "authorization_code", "client_id": CLIENT_ID, "code": code, "redirect_uri": REDIRECT,
-            "code_verifier": verifier, **change}
+    data = {
+        "grant_type": "authorization_code",
+        "client_id": CLIENT_ID,
+        "code": code,
+        "redirect_uri": REDIRECT,
+        "code_verifier": verifier,
+        **change,
+    }
     r = token(http, auto, data)
     assert r.status_code == 400 and r.json() == {"error": "invalid_grant"}
 
@@ -592,8 +669,17 @@ def test_client_authentication(auto, http):
 
 def test_token_endpoint_requires_form_body(auto, http):
     code, verifier = get_code(http, auto)
-    r = http.post(f"{auto.base_url}/connect/token", json={"grant_type": "authorization_code", "code": code,
-                  "client_id": CLIENT_ID, "redirect_uri": REDIRECT, "code_verifier": verifier}, timeout=5)
+    r = http.post(
+        f"{auto.base_url}/connect/token",
+        json={
+            "grant_type": "authorization_code",
+            "code": code,
+            "client_id": CLIENT_ID,
+            "redirect_uri": REDIRECT,
+            "code_verifier": verifier,
+        },
+        timeout=5,
+    )
     assert r.status_code == 400 and r.json() == {"error": "invalid_request"}
 
 
@@ -607,11 +693,15 @@ def test_unsupported_grant_type(auto, http):
 def test_scopes_add_up_across_sign_ins_but_a_refresh_keeps_its_own(auto, http):
     first = login(http, auto, scope="openid offline_access accounting.invoices accounting.contacts")
     second = login(http, auto, scope="openid offline_access accounting.settings.read")
-    assert set(second["scope"].split()) == {"openid", "offline_access", "accounting.invoices",
-                                            "accounting.contacts", "accounting.settings.read"}
+    assert set(second["scope"].split()) == {
+        "openid",
+        "offline_access",
+        "accounting.invoices",
+        "accounting.contacts",
+        "accounting.settings.read",
+    }
     renewed = refresh(http, auto, first["refresh_token"]).json()
-    assert set(renewed["scope"].split()) == {"openid", "offline_access", "accounting.invoices",
-                                             "accounting.contacts"}
+    assert set(renewed["scope"].split()) == {"openid", "offline_access", "accounting.invoices", "accounting.contacts"}
 
 
 # --------------------------------------------------------------------------- refresh
@@ -626,8 +716,10 @@ def test_refresh_rotation(auto, http):
     assert second["expires_in"] == 1800 and second["scope"] == first["scope"]
     assert "id_token" in second and jwt_payload(second["id_token"])["email"] == "demo.user@example.com"
     # the sign-in that made the grant stays in the renewed access token
-    assert jwt_payload(second["access_token"])["authentication_event_id"] == \
-        jwt_payload(first["access_token"])["authentication_event_id"]
+    assert (
+        jwt_payload(second["access_token"])["authentication_event_id"]
+        == jwt_payload(first["access_token"])["authentication_event_id"]
+    )
     assert auto.refresh_count == 1
     r = refresh(http, auto, first["refresh_token"])  # rotated token is dead
     assert r.status_code == 400 and r.json() == {"error": "invalid_grant"}
@@ -635,8 +727,11 @@ def test_refresh_rotation(auto, http):
     third = refresh(http, auto, second["refresh_token"]).json()  # the new one works, and rotates again
     assert third["refresh_token"] not in (first["refresh_token"], second["refresh_token"])
     assert auto.refresh_count == 2
-    assert auto.token_requests[-1] == {"grant_type": "refresh_token", "client_id": CLIENT_ID,
-                                       "refresh_token": second["refresh_token"]}
+    assert auto.token_requests[-1] == {
+        "grant_type": "refresh_token",
+        "client_id": CLIENT_ID,
+        "refresh_token": second["refresh_token"],
+    }
     assert connections(http, auto, third).status_code == 200
 
 
@@ -716,8 +811,11 @@ def test_concurrent_refresh(auto, http, grace):
     results = []
 
     def go():
-        r = requests.post(f"{auto.base_url}/connect/token", timeout=5, data={
-            "grant_type": "refresh_token", "client_id": CLIENT_ID, "refresh_token": tokens["refresh_token"]})
+        r = requests.post(
+            f"{auto.base_url}/connect/token",
+            timeout=5,
+            data={"grant_type": "refresh_token", "client_id": CLIENT_ID, "refresh_token": tokens["refresh_token"]},
+        )
         results.append((r.status_code, r.json().get("refresh_token")))
 
     threads = [threading.Thread(target=go) for _ in range(8)]
@@ -743,8 +841,15 @@ def test_connections_shape_and_auth_event(auto, http):
     assert [c["tenantName"] for c in conns] == ["Demo Company (NZ)", "Second Org"]
     date_re = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{7}"
     for c in conns:
-        assert list(c) == ["id", "authEventId", "tenantId", "tenantType", "tenantName", "createdDateUtc",
-                           "updatedDateUtc"]
+        assert list(c) == [
+            "id",
+            "authEventId",
+            "tenantId",
+            "tenantType",
+            "tenantName",
+            "createdDateUtc",
+            "updatedDateUtc",
+        ]
         for k in ("id", "authEventId", "tenantId"):
             assert re.fullmatch(UUID_RE, c[k])
         assert c["tenantType"] == "ORGANISATION"
@@ -777,7 +882,10 @@ def test_repeated_consent_keeps_the_connection_and_its_auth_event(auto, http):
     second = login(http, auto)
     [after] = connections(http, auto, second).json()
     assert (after["id"], after["authEventId"], after["createdDateUtc"]) == (
-        before["id"], before["authEventId"], before["createdDateUtc"])
+        before["id"],
+        before["authEventId"],
+        before["createdDateUtc"],
+    )
     assert after["updatedDateUtc"] > before["updatedDateUtc"]
     event = jwt_payload(second["access_token"])["authentication_event_id"]
     assert event != before["authEventId"]
@@ -851,8 +959,11 @@ def test_revocation_ends_every_grant_of_that_user_and_app(auto, http):
     with requests.Session() as browser:
         other_user = login(browser, auto)
     tenant = connections(http, auto, first).json()[0]["tenantId"]
-    r = http.post(f"{auto.base_url}/connect/revocation", timeout=5,
-                  data={"token": rotated["refresh_token"], "client_id": CLIENT_ID})
+    r = http.post(
+        f"{auto.base_url}/connect/revocation",
+        timeout=5,
+        data={"token": rotated["refresh_token"], "client_id": CLIENT_ID},
+    )
     assert r.status_code == 200 and r.content == b""
     for tokens in (rotated, sibling):
         assert refresh(http, auto, tokens["refresh_token"]).json() == {"error": "invalid_grant"}
@@ -867,8 +978,10 @@ def test_revocation_ends_every_grant_of_that_user_and_app(auto, http):
 
 def test_revocation_by_another_app_or_of_an_unknown_token_does_nothing(auto, http):
     tokens = login(http, auto)
-    for data in ({"token": tokens["refresh_token"], "client_id": OTHER_CLIENT},
-                 {"token": "f" * 64, "client_id": CLIENT_ID}):
+    for data in (
+        {"token": tokens["refresh_token"], "client_id": OTHER_CLIENT},
+        {"token": "f" * 64, "client_id": CLIENT_ID},
+    ):
         assert http.post(f"{auto.base_url}/connect/revocation", data=data, timeout=5).status_code == 200
     assert refresh(http, auto, tokens["refresh_token"]).status_code == 200
     r = http.post(f"{auto.base_url}/connect/revocation", data={"token": "x"}, timeout=5)
@@ -890,16 +1003,27 @@ def test_revoke_all_and_remove_tenant(auto, http):
 
 
 # --------------------------------------------------------------------------- API: 401 / 403
-@pytest.mark.parametrize("headers,detail", [({}, "TokenMissing"), ({"Authorization": "Bearer garbage"},
-                                                                   "TokenInvalidSignature"),
-                                            ({"Authorization": "Basic eDp5"}, "TokenInvalidSignature")])
+@pytest.mark.parametrize(
+    "headers,detail",
+    [
+        ({}, "TokenMissing"),
+        ({"Authorization": "Bearer garbage"}, "TokenInvalidSignature"),
+        ({"Authorization": "Basic eDp5"}, "TokenInvalidSignature"),
+    ],
+)
 def test_401_without_valid_token(auto, http, headers, detail):
     for path in ("/connections", "/api.xro/2.0/Organisation"):
         r = http.get(f"{auto.base_url}{path}", headers=headers, timeout=5)
         assert r.status_code == 401
         assert r.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
-        assert r.json() == {"Type": None, "Title": "Unauthorized", "Status": 401, "Detail": detail,
-                            "Instance": r.headers["Xero-Correlation-Id"], "Extensions": {}}
+        assert r.json() == {
+            "Type": None,
+            "Title": "Unauthorized",
+            "Status": 401,
+            "Detail": detail,
+            "Instance": r.headers["Xero-Correlation-Id"],
+            "Extensions": {},
+        }
 
 
 def test_401_token_expired(auto, http):
@@ -939,8 +1063,14 @@ def test_403_for_missing_or_foreign_tenant(auto, http, tenant_id):
     tokens = login(http, auto)
     r = organisation(http, auto, tokens, tenant_id)
     assert r.status_code == 403
-    assert r.json() == {"Type": None, "Title": "Forbidden", "Status": 403, "Detail": "AuthenticationUnsuccessful",
-                        "Instance": r.headers["Xero-Correlation-Id"], "Extensions": {}}
+    assert r.json() == {
+        "Type": None,
+        "Title": "Forbidden",
+        "Status": 403,
+        "Detail": "AuthenticationUnsuccessful",
+        "Instance": r.headers["Xero-Correlation-Id"],
+        "Extensions": {},
+    }
 
 
 def test_403_for_an_organisation_of_another_user(auto, http):
@@ -960,8 +1090,14 @@ def test_401_authorization_unsuccessful_for_a_missing_scope(auto, http):
     r = organisation(http, auto, tokens, tenant)  # needs accounting.settings or accounting.settings.read
     assert r.status_code == 401
     assert r.headers["WWW-Authenticate"] == "insufficient_scope"
-    assert r.json() == {"Type": None, "Title": "Unauthorized", "Status": 401, "Detail": "AuthorizationUnsuccessful",
-                        "Instance": r.headers["Xero-Correlation-Id"], "Extensions": {}}
+    assert r.json() == {
+        "Type": None,
+        "Title": "Unauthorized",
+        "Status": 401,
+        "Detail": "AuthorizationUnsuccessful",
+        "Instance": r.headers["Xero-Correlation-Id"],
+        "Extensions": {},
+    }
     assert "X-AppMinLimit-Remaining" in r.headers and "X-MinLimit-Remaining" not in r.headers
     assert api(http, auto, tokens, tenant, "Invoices").status_code == 200
     r = api(http, auto, tokens, tenant, "Invoices", "POST", json={"Invoices": [{"Type": "ACCPAY"}]})
@@ -986,8 +1122,11 @@ def test_invoices_with_granular_and_broad_scopes(auto, http):
 
 # --------------------------------------------------------------------------- API: rate limits
 def limits(r) -> tuple[int, int, int]:
-    return (int(r.headers["X-DayLimit-Remaining"]), int(r.headers["X-MinLimit-Remaining"]),
-            int(r.headers["X-AppMinLimit-Remaining"]))
+    return (
+        int(r.headers["X-DayLimit-Remaining"]),
+        int(r.headers["X-MinLimit-Remaining"]),
+        int(r.headers["X-AppMinLimit-Remaining"]),
+    )
 
 
 def test_every_answer_carries_the_remaining_counts(auto, http):
@@ -996,7 +1135,10 @@ def test_every_answer_carries_the_remaining_counts(auto, http):
     assert limits(organisation(http, auto, tokens, tenant)) == (999, 59, 9999)  # Starter: 1,000 a day
     assert limits(organisation(http, auto, tokens, tenant)) == (998, 58, 9998)
     assert auto.remaining(CLIENT_ID, "Demo Company (NZ)") == {
-        "X-DayLimit-Remaining": 998, "X-MinLimit-Remaining": 58, "X-AppMinLimit-Remaining": 9998}
+        "X-DayLimit-Remaining": 998,
+        "X-MinLimit-Remaining": 58,
+        "X-AppMinLimit-Remaining": 9998,
+    }
     core = login(http, auto, client_id=OTHER_CLIENT)
     auto.register_app(OTHER_CLIENT, [REDIRECT], tier="core")
     assert limits(organisation(http, auto, core, tenant)) == (4999, 59, 9999)  # per app; 5,000 a day on Core
@@ -1079,8 +1221,11 @@ def test_concurrent_limit_with_calls_in_progress(http):
 
         def call():
             start.wait()
-            r = requests.get(f"{xero.base_url}/api.xro/2.0/Organisation", timeout=10,
-                             headers={**bearer(tokens), "xero-tenant-id": tenant})
+            r = requests.get(
+                f"{xero.base_url}/api.xro/2.0/Organisation",
+                timeout=10,
+                headers={**bearer(tokens), "xero-tenant-id": tenant},
+            )
             answers.append((r.status_code, r.headers.get("X-Rate-Limit-Problem"), r.headers.get("Retry-After")))
 
         threads = [threading.Thread(target=call) for _ in range(3)]
@@ -1124,8 +1269,7 @@ def test_fail_next_delay_for_timeouts(auto, http):
         http.post(f"{auto.base_url}/connect/token", data={"grant_type": "x"}, timeout=0.2)
     assert time.monotonic() - t0 < 1.0
     time.sleep(1.0)  # the delayed handler finishes writing to a closed socket without noise
-    assert token(http, auto, {"grant_type": "x", "client_id": CLIENT_ID}).json() == {
-        "error": "unsupported_grant_type"}
+    assert token(http, auto, {"grant_type": "x", "client_id": CLIENT_ID}).json() == {"error": "unsupported_grant_type"}
 
 
 def test_fail_next_401_on_api(auto, http):
@@ -1146,24 +1290,62 @@ def test_consent_redirect_helper(auto):
 # --------------------------------------------------------------------------- command line
 def test_command_line(tmp_path):
     script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "xero_standin.py")
-    proc = subprocess.Popen([sys.executable, script, "--port", "0", "--auto-consent", "--client-id", CLIENT_ID,
-                             "--redirect-uri", REDIRECT, "--tier", "advanced", "--tenant", "A", "--tenant", "B"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            script,
+            "--port",
+            "0",
+            "--auto-consent",
+            "--client-id",
+            CLIENT_ID,
+            "--redirect-uri",
+            REDIRECT,
+            "--tier",
+            "advanced",
+            "--tenant",
+            "A",
+            "--tenant",
+            "B",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         lines = [proc.stdout.readline() for _ in range(4)]
         base = re.search(r"http://127\.0\.0\.1:\d+", lines[0]).group(0)
         assert f"XCONN_XERO_LOGIN={base}\n" in lines
         verifier, challenge = pkce_pair()
         with requests.Session() as s:
-            r = s.get(f"{base}/identity/connect/authorize", allow_redirects=False, timeout=5, params={
-                "response_type": "code", "client_id": CLIENT_ID, "redirect_uri": REDIRECT, "scope": SCOPES,
-                "state": "s", "code_challenge": challenge, "code_challenge_method": "S256"})
+            r = s.get(
+                f"{base}/identity/connect/authorize",
+                allow_redirects=False,
+                timeout=5,
+                params={
+                    "response_type": "code",
+                    "client_id": CLIENT_ID,
+                    "redirect_uri": REDIRECT,
+                    "scope": SCOPES,
+                    "state": "s",
+                    "code_challenge": challenge,
+                    "code_challenge_method": "S256",
+                },
+            )
             while not r.headers["Location"].startswith(REDIRECT):
                 r = s.get(base + r.headers["Location"], allow_redirects=False, timeout=5)
         code = parse_qs(urlsplit(r.headers["Location"]).query)["code"][0]
-        r = requests.post(f"{base}/connect/token", timeout=5, data={
-            "grant_type": "authorization_code", "client_id": CLIENT_ID, "code": code, "redirect_uri": REDIRECT,
-            "code_verifier": verifier})
+        r = requests.post(
+            f"{base}/connect/token",
+            timeout=5,
+            data={
+                "grant_type": "authorization_code",
+                "client_id": CLIENT_ID,
+                "code": code,
+                "redirect_uri": REDIRECT,
+                "code_verifier": verifier,
+            },
+        )
         assert r.status_code == 200
         conns = requests.get(f"{base}/connections", headers=bearer(r.json()), timeout=5).json()
         assert [c["tenantName"] for c in conns] == ["A", "B"]

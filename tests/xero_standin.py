@@ -56,8 +56,16 @@ import uuid
 from http import HTTPStatus
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
-__all__ = ["BROAD_SCOPES", "GRANULAR_ONLY_FROM", "GRANULAR_SCOPES", "KNOWN_SCOPES", "RESTRICTED_SCOPES", "TIERS",
-           "XeroStandIn", "pkce_pair"]
+__all__ = [
+    "BROAD_SCOPES",
+    "GRANULAR_ONLY_FROM",
+    "GRANULAR_SCOPES",
+    "KNOWN_SCOPES",
+    "RESTRICTED_SCOPES",
+    "TIERS",
+    "XeroStandIn",
+    "pkce_pair",
+]
 
 # --------------------------------------------------------------------------- scopes
 # [SCOPES] identity scopes, offline_access and the organisation scopes.  [GRAN]: from 2 March 2026 the broad
@@ -66,35 +74,65 @@ __all__ = ["BROAD_SCOPES", "GRANULAR_ONLY_FROM", "GRANULAR_SCOPES", "KNOWN_SCOPE
 IDENTITY_SCOPES = ("openid", "profile", "email")
 BROAD_SCOPES = ("accounting.transactions", "accounting.transactions.read", "accounting.reports.read")
 GRANULAR_SCOPES = (
-    "accounting.invoices", "accounting.invoices.read",
-    "accounting.payments", "accounting.payments.read",
-    "accounting.banktransactions", "accounting.banktransactions.read",
-    "accounting.manualjournals", "accounting.manualjournals.read",
-    "accounting.classicexpenses", "accounting.classicexpenses.read",
-    "accounting.reports.aged.read", "accounting.reports.balancesheet.read", "accounting.reports.banksummary.read",
-    "accounting.reports.budgetsummary.read", "accounting.reports.executivesummary.read",
-    "accounting.reports.profitandloss.read", "accounting.reports.trialbalance.read",
+    "accounting.invoices",
+    "accounting.invoices.read",
+    "accounting.payments",
+    "accounting.payments.read",
+    "accounting.banktransactions",
+    "accounting.banktransactions.read",
+    "accounting.manualjournals",
+    "accounting.manualjournals.read",
+    "accounting.classicexpenses",
+    "accounting.classicexpenses.read",
+    "accounting.reports.aged.read",
+    "accounting.reports.balancesheet.read",
+    "accounting.reports.banksummary.read",
+    "accounting.reports.budgetsummary.read",
+    "accounting.reports.executivesummary.read",
+    "accounting.reports.profitandloss.read",
+    "accounting.reports.trialbalance.read",
     "accounting.reports.taxreports.read",
 )
 # Scopes not touched by the split [SCOPES], [ACCSPEC] securitySchemes.
 OTHER_SCOPES = (
-    "accounting.contacts", "accounting.contacts.read", "accounting.settings", "accounting.settings.read",
-    "accounting.attachments", "accounting.attachments.read", "accounting.journals.read", "accounting.budgets.read",
+    "accounting.contacts",
+    "accounting.contacts.read",
+    "accounting.settings",
+    "accounting.settings.read",
+    "accounting.attachments",
+    "accounting.attachments.read",
+    "accounting.journals.read",
+    "accounting.budgets.read",
     "accounting.reports.tenninetynine.read",
-    "files", "files.read", "assets", "assets.read", "projects", "projects.read",
-    "payroll.employees", "payroll.employees.read", "payroll.payruns", "payroll.payruns.read", "payroll.payslip",
-    "payroll.payslip.read", "payroll.timesheets", "payroll.timesheets.read", "payroll.settings",
+    "files",
+    "files.read",
+    "assets",
+    "assets.read",
+    "projects",
+    "projects.read",
+    "payroll.employees",
+    "payroll.employees.read",
+    "payroll.payruns",
+    "payroll.payruns.read",
+    "payroll.payslip",
+    "payroll.payslip.read",
+    "payroll.timesheets",
+    "payroll.timesheets.read",
+    "payroll.settings",
     "payroll.settings.read",
 )
 # Real scopes an ordinary app may not ask for: Xero shows "unauthorized_client : Invalid scope for client"
 # (paymentservices: XeroAPI/xero-python-oauth2-app#14; finance.*: XeroAPI/xero-ruby#222; bankfeeds:
 # XeroAPI/Xero-NetStandard#475 - "restricted" / "closed" APIs for partners only).
 RESTRICTED_SCOPES = (
-    "paymentservices", "bankfeeds", "finance.accountingactivity.read", "finance.bankstatementsplus.read",
-    "finance.cashvalidation.read", "finance.statements.read",
+    "paymentservices",
+    "bankfeeds",
+    "finance.accountingactivity.read",
+    "finance.bankstatementsplus.read",
+    "finance.cashvalidation.read",
+    "finance.statements.read",
 )
-KNOWN_SCOPES = (*IDENTITY_SCOPES, "offline_access", *BROAD_SCOPES, *GRANULAR_SCOPES, *OTHER_SCOPES,
-                *RESTRICTED_SCOPES)
+KNOWN_SCOPES = (*IDENTITY_SCOPES, "offline_access", *BROAD_SCOPES, *GRANULAR_SCOPES, *OTHER_SCOPES, *RESTRICTED_SCOPES)
 _SCOPE_ORDER = {s: i for i, s in enumerate(KNOWN_SCOPES)}
 
 # [GRAN] "Apps created on or after 2 March 2026 will use the new granular scopes"; older apps keep the broad ones
@@ -141,9 +179,15 @@ _DEFAULT_TENANTS = [{"tenantName": "Demo Company (NZ)", "tenantType": "ORGANISAT
 # accounting.invoices / .read, or the broad accounting.transactions / .read of an older grant).
 _ENDPOINTS = {
     "Organisation": {"read": ("accounting.settings", "accounting.settings.read"), "write": None},
-    "Invoices": {"read": ("accounting.invoices", "accounting.invoices.read", "accounting.transactions",
-                          "accounting.transactions.read"),
-                 "write": ("accounting.invoices", "accounting.transactions")},
+    "Invoices": {
+        "read": (
+            "accounting.invoices",
+            "accounting.invoices.read",
+            "accounting.transactions",
+            "accounting.transactions.read",
+        ),
+        "write": ("accounting.invoices", "accounting.transactions"),
+    },
 }
 
 
@@ -230,8 +274,13 @@ def _page(title: str, body: str) -> str:
 class _Reply(Exception):
     """Raised inside route handlers to short-circuit with a response."""
 
-    def __init__(self, status: int, body: bytes | str = b"", ctype: str = "application/json; charset=utf-8",
-                 headers: dict | None = None):
+    def __init__(
+        self,
+        status: int,
+        body: bytes | str = b"",
+        ctype: str = "application/json; charset=utf-8",
+        headers: dict | None = None,
+    ):
         super().__init__(status)
         self.status = status
         self.body = body.encode("utf-8") if isinstance(body, str) else body
@@ -251,8 +300,11 @@ def _oauth_error(error: str, status: int = 400) -> _Reply:
 def _problem(status: int, title: str, detail: str, correlation: str, headers: dict | None = None) -> _Reply:
     # [TROUB] {"title":"Forbidden","status":403,"detail":"AuthenticationUnsuccessful","instance":"..."}; the exact
     # casing and the trailing "Extensions":{} are from a captured 401 (see _api): Instance = Xero-Correlation-Id.
-    return _json_reply(status, {"Type": None, "Title": title, "Status": status, "Detail": detail,
-                                "Instance": correlation, "Extensions": {}}, headers)
+    return _json_reply(
+        status,
+        {"Type": None, "Title": title, "Status": status, "Detail": detail, "Instance": correlation, "Extensions": {}},
+        headers,
+    )
 
 
 def _html(status: int, title: str, body: str, headers: dict | None = None) -> _Reply:
@@ -358,10 +410,19 @@ class XeroStandIn:
     # (certificate chain file, key file) used when no `tls` is given: tests/support/testca.install() sets it
     default_tls: tuple[str, str] | None = None
 
-    def __init__(self, *, auto_consent: bool = False, tenants: list[dict] | None = None,
-                 refresh_grace_seconds: float = GRACE_SECONDS, access_token_lifetime: int = ACCESS_LIFETIME,
-                 refresh_token_lifetime: int = REFRESH_LIFETIME, auto_login: bool = True,
-                 limits: dict | None = None, api_latency: float = 0.0, tls: tuple[str, str] | None = None):
+    def __init__(
+        self,
+        *,
+        auto_consent: bool = False,
+        tenants: list[dict] | None = None,
+        refresh_grace_seconds: float = GRACE_SECONDS,
+        access_token_lifetime: int = ACCESS_LIFETIME,
+        refresh_token_lifetime: int = REFRESH_LIFETIME,
+        auto_login: bool = True,
+        limits: dict | None = None,
+        api_latency: float = 0.0,
+        tls: tuple[str, str] | None = None,
+    ):
         self.tls = tls or self.default_tls  # Xero speaks https only; without a certificate: plain http
         self._lock = threading.RLock()
         self.auto_consent = auto_consent
@@ -384,8 +445,9 @@ class XeroStandIn:
         self.requests_seen: list[tuple[str, str]] = []
 
         self._users: dict[str, dict] = {}
-        self.user_id = self.add_user("demo.user@example.com", "Demo", "User",
-                                     tenants=tenants if tenants is not None else _DEFAULT_TENANTS)
+        self.user_id = self.add_user(
+            "demo.user@example.com", "Demo", "User", tenants=tenants if tenants is not None else _DEFAULT_TENANTS
+        )
         self.user_email = "demo.user@example.com"
         self.active_user_id = self.user_id  # who signs in at the next login
         self._clock_offset = 0.0
@@ -428,8 +490,9 @@ class XeroStandIn:
             scheme = "https"
         self._server = server
         self.base_url = f"{scheme}://127.0.0.1:{server.server_address[1]}"
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="xero-standin", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="xero-standin", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -450,12 +513,22 @@ class XeroStandIn:
         self.stop()
 
     def env(self) -> dict:
-        return {"XCONN_XERO_LOGIN": self.base_url, "XCONN_XERO_IDENTITY": self.base_url,
-                "XCONN_XERO_API": self.base_url}
+        return {
+            "XCONN_XERO_LOGIN": self.base_url,
+            "XCONN_XERO_IDENTITY": self.base_url,
+            "XCONN_XERO_API": self.base_url,
+        }
 
     # ------------------------------------------------------------------ configuration / control
-    def register_app(self, client_id: str, redirect_uris: list[str], name: str = "PSIcapture", *,
-                     created: _dt.date | str | None = None, tier: str = "starter") -> None:
+    def register_app(
+        self,
+        client_id: str,
+        redirect_uris: list[str],
+        name: str = "PSIcapture",
+        *,
+        created: _dt.date | str | None = None,
+        tier: str = "starter",
+    ) -> None:
         """A Xero app (developer.xero.com > My Apps).  `created` defaults to a new app (on or after 2 March 2026:
         granular scopes only); `tier` is the 2026 pricing tier (connection cap, daily limit, several
         organisations in one sign-in).  A new app starts on Starter ([TIERS]: the entry tier, no charge)."""
@@ -464,16 +537,26 @@ class XeroStandIn:
         if tier not in TIERS:
             raise ValueError(f"unknown tier {tier!r}; one of {', '.join(TIERS)}")
         with self._lock:
-            self._apps[client_id] = {"redirect_uris": list(redirect_uris), "name": name,
-                                     "created": created or GRANULAR_ONLY_FROM, "tier": tier}
+            self._apps[client_id] = {
+                "redirect_uris": list(redirect_uris),
+                "name": name,
+                "created": created or GRANULAR_ONLY_FROM,
+                "tier": tier,
+            }
 
-    def add_user(self, email: str, given_name: str = "Demo", family_name: str = "User", *,
-                 tenants: list[dict] | None = None) -> str:
+    def add_user(
+        self, email: str, given_name: str = "Demo", family_name: str = "User", *, tenants: list[dict] | None = None
+    ) -> str:
         """A Xero login with its organisations; returns its xero_userid."""
         user_id = str(uuid.uuid4())
         with self._lock:
-            self._users[user_id] = {"id": user_id, "email": email, "given_name": given_name,
-                                    "family_name": family_name, "tenants": [dict(t) for t in (tenants or [])]}
+            self._users[user_id] = {
+                "id": user_id,
+                "email": email,
+                "given_name": given_name,
+                "family_name": family_name,
+                "tenants": [dict(t) for t in (tenants or [])],
+            }
         return user_id
 
     def sign_in_as(self, user_id: str) -> None:
@@ -493,13 +576,29 @@ class XeroStandIn:
         with self._lock:
             self._users[self.active_user_id]["tenants"] = [dict(t) for t in value]
 
-    def fail_next(self, path: str, status: int, *, times: int = 1, retry_after: int | None = None,
-                  body: str | None = None, delay: float = 0.0, problem: str = "minute") -> None:
+    def fail_next(
+        self,
+        path: str,
+        status: int,
+        *,
+        times: int = 1,
+        retry_after: int | None = None,
+        body: str | None = None,
+        delay: float = 0.0,
+        problem: str = "minute",
+    ) -> None:
         """The next `times` requests to `path` fail with `status` (429: X-Rate-Limit-Problem `problem`)."""
         with self._lock:
             self._failures.setdefault(path, []).append(
-                {"status": status, "left": times, "retry_after": retry_after, "body": body, "delay": delay,
-                 "problem": problem})
+                {
+                    "status": status,
+                    "left": times,
+                    "retry_after": retry_after,
+                    "body": body,
+                    "delay": delay,
+                    "problem": problem,
+                }
+            )
 
     def expire_access_tokens(self) -> None:
         with self._lock:
@@ -526,8 +625,9 @@ class XeroStandIn:
 
     def issued_secrets(self) -> set[str]:
         with self._lock:
-            return (set(self._codes) | set(self._access) | set(self._refresh) | set(self._id_tokens)
-                    | set(self._verifiers))
+            return (
+                set(self._codes) | set(self._access) | set(self._refresh) | set(self._id_tokens) | set(self._verifiers)
+            )
 
     def advance_time(self, seconds: float) -> None:
         """Move the stand-in's clock forward (code / token expiry, grace window, rate-limit windows)."""
@@ -552,8 +652,13 @@ class XeroStandIn:
         with self._lock:
             now = self._now()
             apps = [client_id] if client_id else list(self._apps)
-            names = [tenant_name] if tenant_name else sorted(
-                set(self._tenant_ids) | {t["tenantName"] for u in self._users.values() for t in u["tenants"]})
+            names = (
+                [tenant_name]
+                if tenant_name
+                else sorted(
+                    set(self._tenant_ids) | {t["tenantName"] for u in self._users.values() for t in u["tenants"]}
+                )
+            )
             for app in apps:
                 if problem == "appminute":
                     self._limit_state["app"][app] = {"start": now, "count": self.limits["app_minute"]}
@@ -573,8 +678,9 @@ class XeroStandIn:
         """What the next Accounting API answer's X-*Limit-Remaining headers would say (before counting it)."""
         with self._lock:
             now = self._now()
-            return self._remaining(client_id, self._tenant_limits(client_id, self._tenant_id(
-                {"tenantName": tenant_name}), now), now)
+            return self._remaining(
+                client_id, self._tenant_limits(client_id, self._tenant_id({"tenantName": tenant_name}), now), now
+            )
 
     def consent_redirect(self, authorize_url: str) -> str:
         """Play the browser with auto consent and return the address Xero redirects to (the app's redirect URI
@@ -598,8 +704,11 @@ class XeroStandIn:
                 location = e.headers["Location"]
             if location.startswith("/"):
                 location = self.base_url + location
-            if not location.startswith(self.base_url) or location.startswith(self.base_url + _CONNECTION_LIMIT) \
-                    or location.startswith(self.base_url + _ERROR):
+            if (
+                not location.startswith(self.base_url)
+                or location.startswith(self.base_url + _CONNECTION_LIMIT)
+                or location.startswith(self.base_url + _ERROR)
+            ):
                 return location
             url = location
         raise AssertionError("too many redirects")
@@ -673,8 +782,9 @@ class XeroStandIn:
             raise _problem(404, "Not Found", f"No resource at {path}", correlation)
         handler = routes[path].get(method)
         if handler is None:
-            raise _problem(405, "Method Not Allowed", f"{method} not allowed", correlation,
-                           {"Allow": ", ".join(routes[path])})
+            raise _problem(
+                405, "Method Not Allowed", f"{method} not allowed", correlation, {"Allow": ", ".join(routes[path])}
+            )
         with self._lock:
             return handler()
 
@@ -689,8 +799,11 @@ class XeroStandIn:
             hdrs["WWW-Authenticate"] = 'Bearer error="invalid_token"'
         if rule["body"] is not None:
             text = rule["body"]
-            ctype = ("application/json; charset=utf-8" if text.lstrip().startswith(("{", "["))
-                     else "text/plain; charset=utf-8")
+            ctype = (
+                "application/json; charset=utf-8"
+                if text.lstrip().startswith(("{", "["))
+                else "text/plain; charset=utf-8"
+            )
             return _Reply(status, text, ctype, hdrs)
         try:
             title = HTTPStatus(status).phrase
@@ -711,22 +824,25 @@ class XeroStandIn:
     # ------------------------------------------------------------------ identity: discovery
     def _discovery(self) -> _Reply:
         b = self.base_url
-        return _json_reply(200, {
-            "issuer": b,
-            "authorization_endpoint": f"{b}{_AUTHORIZE}",
-            "token_endpoint": f"{b}/connect/token",
-            "revocation_endpoint": f"{b}/connect/revocation",
-            "userinfo_endpoint": f"{b}/connect/userinfo",
-            "jwks_uri": f"{b}/.well-known/openid-configuration/jwks",
-            "scopes_supported": [s for s in KNOWN_SCOPES if s not in RESTRICTED_SCOPES],
-            "response_types_supported": ["code"],
-            "response_modes_supported": ["query"],
-            "grant_types_supported": ["authorization_code", "refresh_token"],
-            "code_challenge_methods_supported": ["S256"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
-            "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": ["RS256"],
-        })
+        return _json_reply(
+            200,
+            {
+                "issuer": b,
+                "authorization_endpoint": f"{b}{_AUTHORIZE}",
+                "token_endpoint": f"{b}/connect/token",
+                "revocation_endpoint": f"{b}/connect/revocation",
+                "userinfo_endpoint": f"{b}/connect/userinfo",
+                "jwks_uri": f"{b}/.well-known/openid-configuration/jwks",
+                "scopes_supported": [s for s in KNOWN_SCOPES if s not in RESTRICTED_SCOPES],
+                "response_types_supported": ["code"],
+                "response_modes_supported": ["query"],
+                "grant_types_supported": ["authorization_code", "refresh_token"],
+                "code_challenge_methods_supported": ["S256"],
+                "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+                "subject_types_supported": ["public"],
+                "id_token_signing_alg_values_supported": ["RS256"],
+            },
+        )
 
     # ------------------------------------------------------------------ identity: authorize
     def _validate_authorize(self, q: dict) -> tuple[dict | None, tuple[str, str] | None]:
@@ -770,16 +886,23 @@ class XeroStandIn:
             return None, ("invalid_scope", "Invalid scope")
         if any(s in ("profile", "email") for s in scopes) and "openid" not in scopes:
             return None, ("invalid_scope", "Identity scopes requested, but openid scope is missing")  # [IS4]
-        refused = [s for s in scopes if s in RESTRICTED_SCOPES
-                   or (s in BROAD_SCOPES and app["created"] >= GRANULAR_ONLY_FROM)]
+        refused = [
+            s for s in scopes if s in RESTRICTED_SCOPES or (s in BROAD_SCOPES and app["created"] >= GRANULAR_ONLY_FROM)
+        ]
         if refused:
             # [GRAN] apps created on or after 2 March 2026 have granular scopes only; a broad scope is then "Error:
             # unauthorized_client : Invalid scope for client" (the same page as restricted scopes,
             # XeroAPI/xero-python-oauth2-app#14; reported for new apps with accounting.transactions in 2026 by
             # help.apideck.com/en/articles/8647746 and others).
             return None, ("unauthorized_client", "Invalid scope for client")
-        return {"client_id": q["client_id"], "redirect_uri": redirect_uri, "state": q.get("state"),
-                "scopes": _sorted_scopes(scopes), "challenge": challenge, "openid": "openid" in scopes}, None
+        return {
+            "client_id": q["client_id"],
+            "redirect_uri": redirect_uri,
+            "state": q.get("state"),
+            "scopes": _sorted_scopes(scopes),
+            "challenge": challenge,
+            "openid": "openid" in scopes,
+        }, None
 
     def _error_redirect(self, error: str, description: str, client_id: str | None) -> _Reply:
         # [IS4] AuthorizeResult.ProcessErrorAsync: only access_denied (and prompt=none errors) go back to the app;
@@ -799,12 +922,16 @@ class XeroStandIn:
         err = self._errors.get(q.get("errorId", ""))
         line = ""
         if err is not None:
-            line = (f'<p class="error" id="error">Error: {html.escape(err["error"])} : '
-                    f'{html.escape(err["description"])}</p>\n')
-        body = ("<h1>Sorry, something went wrong</h1>\n"
-                "<p>Go back and try again.</p>\n"
-                "<p>If the issue continues, check out our Status Page.</p>\n"
-                '<p id="code">Error code: 500</p>\n' + line)
+            line = (
+                f'<p class="error" id="error">Error: {html.escape(err["error"])} : '
+                f"{html.escape(err['description'])}</p>\n"
+            )
+        body = (
+            "<h1>Sorry, something went wrong</h1>\n"
+            "<p>Go back and try again.</p>\n"
+            "<p>If the issue continues, check out our Status Page.</p>\n"
+            '<p id="code">Error code: 500</p>\n' + line
+        )
         return _html(500, "Xero | Error", body.rstrip("\n"))
 
     def _session_user(self, headers, raw_path: str | None) -> str | None:
@@ -854,15 +981,19 @@ class XeroStandIn:
             sid = self._new_session(self.active_user_id)
             self._tickets[return_url] = (self.active_user_id, self._now() + 60)
             raise _redirect(return_url, {"Set-Cookie": f"{_SESSION_COOKIE}={sid}; Path=/; HttpOnly"})
-        options = "\n".join(f'<option value="{html.escape(u["email"])}">{html.escape(u["email"])}</option>'
-                            for u in self._users.values())
-        body = ("<h1>Log in to Xero</h1>\n"  # the real page's heading (h2 there), seen 2026
-                f'<form method="post" action="{html.escape(self.base_url)}{_LOGIN}">\n'
-                f'<input type="hidden" name="ReturnUrl" value="{html.escape(return_url)}" />\n'
-                f'<select name="email" id="email">\n{options}\n</select>\n'
-                '<input type="password" name="password" id="password" />\n'
-                '<button type="submit" id="submitButton">Log in</button>\n'
-                "</form>")
+        options = "\n".join(
+            f'<option value="{html.escape(u["email"])}">{html.escape(u["email"])}</option>'
+            for u in self._users.values()
+        )
+        body = (
+            "<h1>Log in to Xero</h1>\n"  # the real page's heading (h2 there), seen 2026
+            f'<form method="post" action="{html.escape(self.base_url)}{_LOGIN}">\n'
+            f'<input type="hidden" name="ReturnUrl" value="{html.escape(return_url)}" />\n'
+            f'<select name="email" id="email">\n{options}\n</select>\n'
+            '<input type="password" name="password" id="password" />\n'
+            '<button type="submit" id="submitButton">Log in</button>\n'
+            "</form>"
+        )
         return _html(200, "Login | Xero Accounting Software", body, {"Cache-Control": "no-store"})
 
     def _login_post(self, form: dict) -> _Reply:
@@ -884,8 +1015,9 @@ class XeroStandIn:
         request = dict(request, user_id=user_id, session_id=secrets.token_hex(16), created=self._now())
         if self.auto_consent:
             if self.deny_consent:
-                raise _redirect(_add_query(request["redirect_uri"], {"error": "access_denied",
-                                                                     "state": request["state"]}))
+                raise _redirect(
+                    _add_query(request["redirect_uri"], {"error": "access_denied", "state": request["state"]})
+                )
             raise self._allow(request, self._auto_selection(app, user))
         pending_id = secrets.token_hex(16)
         self._pending[pending_id] = request
@@ -899,7 +1031,9 @@ class XeroStandIn:
             # Bulk Connections: a check box per organisation ("select all" in the real page)
             choices = "\n".join(
                 f'<li><label><input type="checkbox" name="tenant" value="{html.escape(t["tenantName"])}" '
-                f'checked="checked" /> {label(t)}</label></li>' for t in user["tenants"])
+                f'checked="checked" /> {label(t)}</label></li>'
+                for t in user["tenants"]
+            )
             picker = f'<ul id="tenants">\n{choices}\n</ul>'
         else:
             # One organisation per sign-in: a drop-down (help.apideck / intercom "select from the dropdown ... It
@@ -907,9 +1041,13 @@ class XeroStandIn:
             selected = ' selected="selected"'
             choices = "\n".join(
                 f'<option value="{html.escape(t["tenantName"])}"{selected if i == 0 else ""}>{label(t)}</option>'
-                for i, t in enumerate(user["tenants"]))
-            picker = f'<select name="tenant" id="tenants">\n{choices}\n</select>' if choices else \
-                '<p id="tenants">No organisations</p>'
+                for i, t in enumerate(user["tenants"])
+            )
+            picker = (
+                f'<select name="tenant" id="tenants">\n{choices}\n</select>'
+                if choices
+                else '<p id="tenants">No organisations</p>'
+            )
         scope_items = "\n".join(f"<li>{html.escape(s)}</li>" for s in request["scopes"])
         body = (
             f"<h1>{html.escape(app['name'])} wants to access your Xero data</h1>\n"
@@ -938,22 +1076,33 @@ class XeroStandIn:
     def _consent(self, form: dict, multi: dict) -> _Reply:
         request = self._pending.pop(form.get("request_id", ""), None)
         if request is None:
-            return _html(400, "Xero | Error", '<h1>Sorry, something went wrong</h1>\n<p class="error" id="error">'
-                         "invalid_request : Unknown or expired authorisation request</p>")
+            return _html(
+                400,
+                "Xero | Error",
+                '<h1>Sorry, something went wrong</h1>\n<p class="error" id="error">'
+                "invalid_request : Unknown or expired authorisation request</p>",
+            )
         decision = form.get("decision")
         if decision == "deny":
             # [IS4] access_denied is the one authorize error that goes back to the app (error + state).
-            raise _redirect(_add_query(request["redirect_uri"], {"error": "access_denied",
-                                                                 "state": request["state"]}))
+            raise _redirect(_add_query(request["redirect_uri"], {"error": "access_denied", "state": request["state"]}))
         chosen = multi.get("tenant", [])
         app = self._apps[request["client_id"]]
         own = {t["tenantName"] for t in self._users[request["user_id"]]["tenants"]}
         wants_org = any(s not in ("offline_access", *IDENTITY_SCOPES) for s in request["scopes"])
-        if decision != "allow" or any(n not in own for n in chosen) or (wants_org and own and not chosen) or \
-                (len(chosen) > 1 and not TIERS[app["tier"]]["bulk"]):
+        if (
+            decision != "allow"
+            or any(n not in own for n in chosen)
+            or (wants_org and own and not chosen)
+            or (len(chosen) > 1 and not TIERS[app["tier"]]["bulk"])
+        ):
             self._pending[form["request_id"]] = request  # a bad post: keep the request usable
-            return _html(400, "Xero | Error", '<h1>Sorry, something went wrong</h1>\n<p class="error" id="error">'
-                         "invalid_request : Choose Allow access or Cancel and one organisation</p>")
+            return _html(
+                400,
+                "Xero | Error",
+                '<h1>Sorry, something went wrong</h1>\n<p class="error" id="error">'
+                "invalid_request : Choose Allow access or Cancel and one organisation</p>",
+            )
         raise self._allow(request, chosen)
 
     def _allow(self, request: dict, chosen: list[str]) -> _Reply:
@@ -972,8 +1121,13 @@ class XeroStandIn:
             # community.xero.com/developer/discussion/144257521).  Whether two users on one organisation count
             # twice is not documented (counted once here).  Reached: Xero sends the browser to its own page
             # authorize.xero.com/connectionLimit and never to the app (PipedreamHQ/pipedream#12215, #21951).
-            in_use = {c["tenantId"] for (_, cid), cs in self._connections.items() if cid == client_id
-                      for c in cs if not _is_demo(c["tenantName"])}
+            in_use = {
+                c["tenantId"]
+                for (_, cid), cs in self._connections.items()
+                if cid == client_id
+                for c in cs
+                if not _is_demo(c["tenantName"])
+            }
             new = {self._tenant_id(t) for t in tenants if not _is_demo(t["tenantName"])} - in_use
             if new and len(in_use) + len(new) > cap:
                 return _redirect(f"{_CONNECTION_LIMIT}?{urlencode({'client_id': client_id})}")
@@ -993,37 +1147,52 @@ class XeroStandIn:
             # createdDateUtc "when the user connected this tenant", updatedDateUtc "may differ ... if the user has
             # disconnected and subsequently reconnected".  A reconnected organisation gets a new connection id
             # (not documented; chosen so that no app relies on ids surviving a disconnect).
-            conns.append({"id": str(uuid.uuid4()), "authEventId": auth_event_id, "tenantId": tenant_id,
-                          "tenantType": t.get("tenantType", "ORGANISATION"), "tenantName": t["tenantName"],
-                          "createdDateUtc": _xero_date(first), "updatedDateUtc": _xero_date(now)})
+            conns.append(
+                {
+                    "id": str(uuid.uuid4()),
+                    "authEventId": auth_event_id,
+                    "tenantId": tenant_id,
+                    "tenantType": t.get("tenantType", "ORGANISATION"),
+                    "tenantName": t["tenantName"],
+                    "createdDateUtc": _xero_date(first),
+                    "updatedDateUtc": _xero_date(now),
+                }
+            )
         # [SCOPES] "Each subsequent time your app sends a user through the flow, any new scopes will be added to
         # previously consented scopes."
         consented = self._consented.setdefault(key, set())
         consented.update(request["scopes"])
         scopes = _sorted_scopes(consented)
         code = secrets.token_hex(32)
-        self._codes[code] = dict(request, scopes=scopes, auth_event_id=auth_event_id, auth_time=int(now),
-                                 created=now, burnt=False)
+        self._codes[code] = dict(
+            request, scopes=scopes, auth_event_id=auth_event_id, auth_time=int(now), created=now, burnt=False
+        )
         session_state = None
         if request["openid"]:
             # [IS4] GenerateSessionStateValue: base64url(sha256(client_id + origin + session id + salt)) + "." + salt
             r = urlsplit(request["redirect_uri"])
             salt = secrets.token_hex(16)
-            digest = hashlib.sha256((client_id + f"{r.scheme}://{r.netloc}" + request["session_id"] + salt)
-                                    .encode()).digest()
+            digest = hashlib.sha256(
+                (client_id + f"{r.scheme}://{r.netloc}" + request["session_id"] + salt).encode()
+            ).digest()
             session_state = _b64url(digest) + "." + salt
         # The callback carries code, scope, state and session_state ([IS4] AuthorizeResponse order; issue 12
         # point 7 for Xero).
-        return _redirect(_add_query(request["redirect_uri"], {"code": code, "scope": " ".join(scopes),
-                                                              "state": request["state"],
-                                                              "session_state": session_state}))
+        return _redirect(
+            _add_query(
+                request["redirect_uri"],
+                {"code": code, "scope": " ".join(scopes), "state": request["state"], "session_state": session_state},
+            )
+        )
 
     def _connection_limit_page(self, q: dict) -> _Reply:
         app = self._apps.get(q.get("client_id", ""), {"name": "This app"})
         # Text seen on the page in 2024-2026 (PipedreamHQ/pipedream#12215).
-        body = (f'<h1>Sorry! {html.escape(app["name"])} has reached their Xero connection limit</h1>\n'
-                f'<p id="error">Sorry! {html.escape(app["name"])} has reached their Xero connection limit, please '
-                "let them know so they can connect more Xero organisations.</p>")
+        body = (
+            f"<h1>Sorry! {html.escape(app['name'])} has reached their Xero connection limit</h1>\n"
+            f'<p id="error">Sorry! {html.escape(app["name"])} has reached their Xero connection limit, please '
+            "let them know so they can connect more Xero organisations.</p>"
+        )
         return _html(200, "Xero | Connection limit", body)
 
     # ------------------------------------------------------------------ identity: token endpoint
@@ -1075,12 +1244,18 @@ class XeroStandIn:
             raise _oauth_error("invalid_grant")  # [PKCE] the verifier must hash (S256) to the challenge
         grant_id = str(uuid.uuid4())
         self._grants[grant_id] = {
-            "id": grant_id, "client_id": client_id, "user_id": code["user_id"], "scopes": code["scopes"],
-            "revoked_at": None, "auth_event_id": code["auth_event_id"], "auth_time": code["auth_time"],
+            "id": grant_id,
+            "client_id": client_id,
+            "user_id": code["user_id"],
+            "scopes": code["scopes"],
+            "revoked_at": None,
+            "auth_event_id": code["auth_event_id"],
+            "auth_time": code["auth_time"],
             "session_id": code["session_id"],
         }
-        return _json_reply(200, self._issue_tokens(self._grants[grant_id], now),
-                           {"Cache-Control": "no-store", "Pragma": "no-cache"})
+        return _json_reply(
+            200, self._issue_tokens(self._grants[grant_id], now), {"Cache-Control": "no-store", "Pragma": "no-cache"}
+        )
 
     def _token_from_refresh(self, client_id: str, form: dict) -> _Reply:
         now = self._now()
@@ -1102,8 +1277,12 @@ class XeroStandIn:
             # stand-in answers with the SAME new token set, and only while that set is unused (the one case the
             # grace exists for); strict, so the app never relies on more.
             successor = self._refresh.get(tok["successor"])
-            if (now - tok["rotated_at"] <= self.refresh_grace_seconds and successor is not None
-                    and successor["rotated_at"] is None and not self._refresh_dead(successor, now)):
+            if (
+                now - tok["rotated_at"] <= self.refresh_grace_seconds
+                and successor is not None
+                and successor["rotated_at"] is None
+                and not self._refresh_dead(successor, now)
+            ):
                 self.refresh_count += 1
                 return _json_reply(200, successor["response"], headers)
             raise _oauth_error("invalid_grant")
@@ -1117,8 +1296,11 @@ class XeroStandIn:
 
     def _refresh_dead(self, tok: dict, now: float) -> bool:
         grant = self._grants[tok["grant"]]
-        return bool(tok["forced_expired"] or grant["revoked_at"] is not None
-                    or now - tok["issued"] > self.refresh_token_lifetime)
+        return bool(
+            tok["forced_expired"]
+            or grant["revoked_at"] is not None
+            or now - tok["issued"] > self.refresh_token_lifetime
+        )
 
     def _issue_tokens(self, grant: dict, now: float) -> dict:
         scopes = grant["scopes"]
@@ -1150,25 +1332,36 @@ class XeroStandIn:
         if pad > 0:  # few scopes: pad with Xero-looking session data so length stays realistic
             access_claims["xero_session_data"] = _b64url(secrets.token_bytes(pad))[: max(pad * 3 // 4, 8)]
             access = _fake_jwt(access_claims)
-        self._access[access] = {"grant": grant["id"], "exp": now + self.access_token_lifetime,
-                                "forced_expired": False}
+        self._access[access] = {"grant": grant["id"], "exp": now + self.access_token_lifetime, "forced_expired": False}
         # [FLOW] token response: id_token (openid), access_token, expires_in (1800), token_type Bearer,
         # refresh_token (offline_access), scope - a space-separated list (XeroAPI/xero-ruby README token_set).
         response = {"access_token": access, "expires_in": int(self.access_token_lifetime), "token_type": "Bearer"}
         if "openid" in scopes:
             # [IS4] an id_token on the code exchange and on every refresh while openid is granted.
             id_claims = {
-                "nbf": iat, "exp": iat + ID_TOKEN_LIFETIME, "iss": "https://identity.xero.com", "aud": client_id,
-                "iat": iat, "at_hash": _b64url(hashlib.sha256(access.encode()).digest()[:16]),
-                "sid": access_claims["sid"], "sub": access_claims["sub"], "auth_time": grant["auth_time"],
-                "xero_userid": user["id"], "global_session_id": grant["session_id"],
+                "nbf": iat,
+                "exp": iat + ID_TOKEN_LIFETIME,
+                "iss": "https://identity.xero.com",
+                "aud": client_id,
+                "iat": iat,
+                "at_hash": _b64url(hashlib.sha256(access.encode()).digest()[:16]),
+                "sid": access_claims["sid"],
+                "sub": access_claims["sub"],
+                "auth_time": grant["auth_time"],
+                "xero_userid": user["id"],
+                "global_session_id": grant["session_id"],
             }
             if "profile" in scopes:
                 # [SCOPES] profile = "first name, last name and xero user id"; claim names name / given_name /
                 # family_name / preferred_username as read by XeroAPI/xero-netstandard-oauth2-samples.
-                id_claims.update({"preferred_username": user["email"],
-                                  "name": f'{user["given_name"]} {user["family_name"]}',
-                                  "given_name": user["given_name"], "family_name": user["family_name"]})
+                id_claims.update(
+                    {
+                        "preferred_username": user["email"],
+                        "name": f"{user['given_name']} {user['family_name']}",
+                        "given_name": user["given_name"],
+                        "family_name": user["family_name"],
+                    }
+                )
             if "email" in scopes:
                 id_claims["email"] = user["email"]
             id_token = _fake_jwt(id_claims)
@@ -1177,8 +1370,14 @@ class XeroStandIn:
         if "offline_access" in scopes:
             # [SCOPES] "To get a refresh token, you must request the offline_access scope."
             refresh = secrets.token_hex(32)
-            self._refresh[refresh] = {"grant": grant["id"], "issued": now, "rotated_at": None,
-                                      "successor": None, "forced_expired": False, "response": None}
+            self._refresh[refresh] = {
+                "grant": grant["id"],
+                "issued": now,
+                "rotated_at": None,
+                "successor": None,
+                "forced_expired": False,
+                "response": None,
+            }
             response["refresh_token"] = refresh
         response["scope"] = " ".join(scopes)
         if "refresh_token" in response:
@@ -1266,13 +1465,20 @@ class XeroStandIn:
     def _userinfo(self, headers, correlation: str) -> _Reply:
         grant = self._bearer(headers, correlation)
         user = self._users[grant["user_id"]]
-        return _json_reply(200, {"sub": hashlib.md5(user["id"].encode()).hexdigest(), "xero_userid": user["id"],
-                                 "email": user["email"], "given_name": user["given_name"],
-                                 "family_name": user["family_name"]})
+        return _json_reply(
+            200,
+            {
+                "sub": hashlib.md5(user["id"].encode()).hexdigest(),
+                "xero_userid": user["id"],
+                "email": user["email"],
+                "given_name": user["given_name"],
+                "family_name": user["family_name"],
+            },
+        )
 
     # ------------------------------------------------------------------ API: accounting
     def _api(self, method: str, path: str, headers, body: bytes, correlation: str) -> _Reply:
-        name = path[len("/api.xro/2.0/"):].split("/")[0]
+        name = path[len("/api.xro/2.0/") :].split("/")[0]
         endpoint = _ENDPOINTS.get(name)
         if endpoint is None:
             raise _problem(404, "Not Found", f"No resource at {path}", correlation)
@@ -1288,8 +1494,7 @@ class XeroStandIn:
             # first, the scope checked next, the organisation's limits last.  The rest of this order is inferred.
             app_state = self._window(self._limit_state["app"], client_id, 60, now)
             if app_state["count"] >= self.limits["app_minute"]:
-                raise self._rate_limited("appminute", app_state["start"] + 60 - now,
-                                         {"X-AppMinLimit-Remaining": "0"})
+                raise self._rate_limited("appminute", app_state["start"] + 60 - now, {"X-AppMinLimit-Remaining": "0"})
             app_state["count"] += 1
             app_headers = {"X-AppMinLimit-Remaining": str(self.limits["app_minute"] - app_state["count"])}
             needed = endpoint["write"] if write else endpoint["read"]
@@ -1298,8 +1503,13 @@ class XeroStandIn:
                 # {"Type":null,"Title":"Unauthorized","Status":401,"Detail":"AuthorizationUnsuccessful",
                 #  "Instance":"<Xero-Correlation-Id>","Extensions":{}}; a Xero staff answer on the same symptom
                 # (community.xero.com/developer/discussion/119166525) names "insufficient_scope" too.
-                raise _problem(401, "Unauthorized", "AuthorizationUnsuccessful", correlation,
-                               {"WWW-Authenticate": "insufficient_scope", **app_headers})
+                raise _problem(
+                    401,
+                    "Unauthorized",
+                    "AuthorizationUnsuccessful",
+                    correlation,
+                    {"WWW-Authenticate": "insufficient_scope", **app_headers},
+                )
             tenant_id = (headers.get("xero-tenant-id") or "").strip()
             conns = self._connections.get(self._key(grant), [])
             conn = next((c for c in conns if c["tenantId"].lower() == tenant_id.lower()), None) if tenant_id else None
@@ -1362,9 +1572,11 @@ class XeroStandIn:
         app_state = self._window(self._limit_state["app"], client_id, 60, now)
         minute = self._window(state, "minute", 60, now)
         day = self._window(state, "day", 86400, now)
-        return {"X-DayLimit-Remaining": max(0, self._limit(client_id, "day") - day["count"]),
-                "X-MinLimit-Remaining": max(0, self.limits["minute"] - minute["count"]),
-                "X-AppMinLimit-Remaining": max(0, self.limits["app_minute"] - app_state["count"])}
+        return {
+            "X-DayLimit-Remaining": max(0, self._limit(client_id, "day") - day["count"]),
+            "X-MinLimit-Remaining": max(0, self.limits["minute"] - minute["count"]),
+            "X-AppMinLimit-Remaining": max(0, self.limits["app_minute"] - app_state["count"]),
+        }
 
     def _rate_limited(self, problem: str, retry_after: float | None, remaining: dict) -> _Reply:
         hdrs = {k: str(v) for k, v in remaining.items()}
@@ -1377,42 +1589,73 @@ class XeroStandIn:
     def _rate_limited_body(hdrs: dict) -> _Reply:
         # The body is the documented OAuth-problem text (freakboy3742/pyxero tests: "Response based off Xero
         # documentation"); apps should go by the status and headers.
-        return _Reply(429, "oauth_problem=rate%20limit%20exceeded&oauth_problem_advice=please%20wait%20before%20"
-                      "retrying%20the%20xero%20api", "text/html; charset=utf-8", hdrs)
+        return _Reply(
+            429,
+            "oauth_problem=rate%20limit%20exceeded&oauth_problem_advice=please%20wait%20before%20"
+            "retrying%20the%20xero%20api",
+            "text/html; charset=utf-8",
+            hdrs,
+        )
 
     def _envelope(self, grant: dict, key: str, items: list) -> dict:
         app = self._apps.get(grant["client_id"], {})
-        return {"Id": str(uuid.uuid4()), "Status": "OK", "ProviderName": app.get("name", ""),
-                "DateTimeUTC": _ms_date(self._now()), key: items}
+        return {
+            "Id": str(uuid.uuid4()),
+            "Status": "OK",
+            "ProviderName": app.get("name", ""),
+            "DateTimeUTC": _ms_date(self._now()),
+            key: items,
+        }
 
     def _organisation(self, grant: dict, conn: dict, limit_headers: dict) -> _Reply:
         now = self._now()
         name = conn["tenantName"]
         org = {  # [ACCSPEC] GET /Organisation example, trimmed
-            "APIKey": "", "Name": name, "LegalName": name, "PaysTax": True, "Version": "NZ",
-            "OrganisationType": "COMPANY", "BaseCurrency": "NZD", "CountryCode": "NZ",
-            "IsDemoCompany": _is_demo(name), "OrganisationStatus": "ACTIVE",
-            "FinancialYearEndDay": 31, "FinancialYearEndMonth": 3, "SalesTaxBasis": "PAYMENTS",
-            "SalesTaxPeriod": "TWOMONTHS", "DefaultSalesTax": "Tax Exclusive",
-            "DefaultPurchasesTax": "Tax Inclusive", "CreatedDateUTC": _ms_date(now - 86400 * 30),
-            "OrganisationEntityType": "COMPANY", "Timezone": "NEWZEALANDSTANDARDTIME",
-            "ShortCode": "!" + conn["tenantId"][:5], "OrganisationID": conn["tenantId"],
-            "Edition": "BUSINESS", "Class": "DEMO", "LineOfBusiness": "Services",
-            "Addresses": [], "Phones": [], "ExternalLinks": [], "PaymentTerms": {},
+            "APIKey": "",
+            "Name": name,
+            "LegalName": name,
+            "PaysTax": True,
+            "Version": "NZ",
+            "OrganisationType": "COMPANY",
+            "BaseCurrency": "NZD",
+            "CountryCode": "NZ",
+            "IsDemoCompany": _is_demo(name),
+            "OrganisationStatus": "ACTIVE",
+            "FinancialYearEndDay": 31,
+            "FinancialYearEndMonth": 3,
+            "SalesTaxBasis": "PAYMENTS",
+            "SalesTaxPeriod": "TWOMONTHS",
+            "DefaultSalesTax": "Tax Exclusive",
+            "DefaultPurchasesTax": "Tax Inclusive",
+            "CreatedDateUTC": _ms_date(now - 86400 * 30),
+            "OrganisationEntityType": "COMPANY",
+            "Timezone": "NEWZEALANDSTANDARDTIME",
+            "ShortCode": "!" + conn["tenantId"][:5],
+            "OrganisationID": conn["tenantId"],
+            "Edition": "BUSINESS",
+            "Class": "DEMO",
+            "LineOfBusiness": "Services",
+            "Addresses": [],
+            "Phones": [],
+            "ExternalLinks": [],
+            "PaymentTerms": {},
         }
         return _json_reply(200, self._envelope(grant, "Organisations", [org]), limit_headers)
 
-    def _invoices(self, method: str, grant: dict, conn: dict, body: bytes, limit_headers: dict,
-                  correlation: str) -> _Reply:
+    def _invoices(
+        self, method: str, grant: dict, conn: dict, body: bytes, limit_headers: dict, correlation: str
+    ) -> _Reply:
         if method == "GET":
             return _json_reply(200, self._envelope(grant, "Invoices", []), limit_headers)
         try:
             posted = json.loads(body.decode("utf-8") or "{}").get("Invoices", [])
         except (ValueError, AttributeError):
-            raise _problem(400, "Bad Request", "A validation exception occurred", correlation, limit_headers) \
-                from None
-        made = [{**inv, "InvoiceID": str(uuid.uuid4()), "Status": inv.get("Status", "DRAFT")}
-                for inv in posted if isinstance(inv, dict)]
+            raise _problem(400, "Bad Request", "A validation exception occurred", correlation, limit_headers) from None
+        made = [
+            {**inv, "InvoiceID": str(uuid.uuid4()), "Status": inv.get("Status", "DRAFT")}
+            for inv in posted
+            if isinstance(inv, dict)
+        ]
         return _json_reply(200, self._envelope(grant, "Invoices", made), limit_headers)
 
 
@@ -1433,9 +1676,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     tenants = [{"tenantName": t, "tenantType": "ORGANISATION"} for t in args.tenant] or None
-    standin = XeroStandIn(auto_consent=args.auto_consent, tenants=tenants,
-                          refresh_grace_seconds=args.refresh_grace,
-                          tls=(args.tls_cert, args.tls_key) if args.tls_cert else None)
+    standin = XeroStandIn(
+        auto_consent=args.auto_consent,
+        tenants=tenants,
+        refresh_grace_seconds=args.refresh_grace,
+        tls=(args.tls_cert, args.tls_key) if args.tls_cert else None,
+    )
     for client_id in args.client_id:
         standin.register_app(client_id, args.redirect_uri, args.app_name, created=args.created, tier=args.tier)
     standin._start(args.port)

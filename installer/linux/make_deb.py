@@ -50,7 +50,7 @@ RUNTIME_LIBS = ["libXcursor.so.1", "libXfixes.so.3"]
 
 RECOMMENDS = [
     "dbus-user-session",  # the keep-alive user timer reaches the keyring over the session bus
-    "gnome-keyring",      # a Secret Service; the frozen app speaks D-Bus to it itself
+    "gnome-keyring",  # a Secret Service; the frozen app speaks D-Bus to it itself
 ]
 SUGGESTS = ["keepassxc"]  # another Secret Service provider
 
@@ -69,8 +69,10 @@ def check_versions(app: Path, version: str) -> None:
         fail(f"--version {version} but pyproject.toml says {project_version()}")
     changelog = run(["dpkg-parsechangelog", "-l", HERE / "changelog", "-S", "Version"]).strip()
     if changelog != version:
-        fail(f"installer/linux/changelog's latest entry is {changelog}, pyproject.toml says {version}: "
-             "add an entry (dch -v) before building")
+        fail(
+            f"installer/linux/changelog's latest entry is {changelog}, pyproject.toml says {version}: "
+            "add an entry (dch -v) before building"
+        )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("XCONN_", "PYTHON_KEYRING"))}
     for exe in ("xconn", "xconn-cli"):
         said = subprocess.run([str(app / exe), "--version"], capture_output=True, text=True, timeout=60, env=env)
@@ -88,7 +90,7 @@ def owner(path: Path) -> str | None:
     candidates = {str(path)}
     s = str(path)
     if s.startswith("/usr/lib/"):
-        candidates.add(s[len("/usr"):])
+        candidates.add(s[len("/usr") :])
     elif s.startswith("/lib/"):
         candidates.add("/usr" + s)
     for c in sorted(candidates):
@@ -149,9 +151,12 @@ def depends(stage: Path, work: Path, dropped: dict[str, tuple[Path, str]]) -> li
             elves.append(p)
     (work / "debian").mkdir(exist_ok=True)
     (work / "debian" / "control").write_text(f"Source: {PACKAGE}\n\nPackage: {PACKAGE}\nArchitecture: any\n")
-    out = subprocess.run(["dpkg-shlibdeps", "-O", "-e",
-                          *[str(p.relative_to(work)) for p in elves]],
-                         cwd=work, capture_output=True, text=True)
+    out = subprocess.run(
+        ["dpkg-shlibdeps", "-O", "-e", *[str(p.relative_to(work)) for p in elves]],
+        cwd=work,
+        capture_output=True,
+        text=True,
+    )
     if out.returncode != 0:
         fail(f"dpkg-shlibdeps failed:\n{out.stderr}")
     found = re.search(r"^shlibs:Depends=(.*)$", out.stdout, re.M)
@@ -175,16 +180,23 @@ def merge(deps: list[str]) -> list[str]:
             continue
         old = best[name]
         m_old, m_new = re.search(r"\((>=|>>) (.+)\)", old), re.search(r"\((>=|>>) (.+)\)", dep)
-        if m_new and (not m_old or subprocess.run(["dpkg", "--compare-versions", m_new.group(2), "gt",
-                                                   m_old.group(2)]).returncode == 0):
+        if m_new and (
+            not m_old
+            or subprocess.run(["dpkg", "--compare-versions", m_new.group(2), "gt", m_old.group(2)]).returncode == 0
+        ):
             best[name] = dep
     return [best[k] for k in sorted(best)]
 
 
 # -- copyright -------------------------------------------------------------------------------------
 COMMON = {"Apache-2.0": "Apache-2.0", "MPL-2.0": "MPL-2.0", "GPL-2+": "GPL-2", "LGPL-2.1+": "LGPL-2.1"}
-_CLASSIFIERS = {"MIT License": "MIT", "BSD License": "BSD-3-Clause", "Apache Software License": "Apache-2.0",
-                "Mozilla Public License 2.0 (MPL 2.0)": "MPL-2.0", "ISC License (ISCL)": "ISC"}
+_CLASSIFIERS = {
+    "MIT License": "MIT",
+    "BSD License": "BSD-3-Clause",
+    "Apache Software License": "Apache-2.0",
+    "Mozilla Public License 2.0 (MPL 2.0)": "MPL-2.0",
+    "ISC License (ISCL)": "ISC",
+}
 
 
 def _norm(name: str) -> str:
@@ -227,8 +239,9 @@ def _license_id(dist: md.Distribution) -> str:
 
 
 def _license_text(dist: md.Distribution) -> str:
-    files = [f for f in dist.files or [] if re.search(r"(LICEN[CS]E|COPYING)[^/]*$", str(f), re.I)
-             and "dist-info" in str(f)]
+    files = [
+        f for f in dist.files or [] if re.search(r"(LICEN[CS]E|COPYING)[^/]*$", str(f), re.I) and "dist-info" in str(f)
+    ]
     texts = []
     for f in sorted(files, key=lambda f: (len(str(f)), str(f))):
         with contextlib.suppress(OSError):
@@ -253,8 +266,10 @@ def _refer_to_common_licenses(text: str) -> str:
         start = text.rfind("\n", 0, start if start >= 0 else at) + 1
         if heading.startswith("Version"):  # the title is on the line before
             start = text.rfind("\n", 0, max(start - 1, 0)) + 1
-        text = (text[:start].rstrip() + f"\n\nThe full text of the {name} license is in "
-                f"/usr/share/common-licenses/{name} on Debian systems.")
+        text = (
+            text[:start].rstrip() + f"\n\nThe full text of the {name} license is in "
+            f"/usr/share/common-licenses/{name} on Debian systems."
+        )
     return text
 
 
@@ -306,14 +321,18 @@ def copyright_file(internal: Path) -> str:
         pass
     python = f"Python {platform.python_version()}"
     psf = Path(sys.base_prefix, "lib", f"python{sys.version_info.major}.{sys.version_info.minor}", "LICENSE.txt")
-    licenses["PSF-2.0"] = psf.read_text(errors="replace") if psf.exists() else "See https://docs.python.org/3/license.html"
+    licenses["PSF-2.0"] = (
+        psf.read_text(errors="replace") if psf.exists() else "See https://docs.python.org/3/license.html"
+    )
     notices.append("2001-2024 Python Software Foundation (the standard library)")
     tcl = Path("/usr/share/doc/libtcl8.6/copyright")
     tcl_text = tcl.read_text(errors="replace") if tcl.exists() else ""
     start = tcl_text.find("This software is copyrighted")
     licenses["TCL"] = tcl_text[start:].strip() if start >= 0 else "See https://www.tcl.tk/software/tcltk/license.html"
-    notices.append("1987-1994 The Regents of the University of California, 1994-2000 Sun Microsystems, "
-                   "1998-2000 Scriptics Corporation and others (Tcl/Tk scripts)")
+    notices.append(
+        "1987-1994 The Regents of the University of California, 1994-2000 Sun Microsystems, "
+        "1998-2000 Scriptics Corporation and others (Tcl/Tk scripts)"
+    )
 
     first = ["MIT", "GPL-2+-with-bootloader-exception", "PSF-2.0", "TCL"]
     bundle_license = " and ".join([*first, *sorted(s for s in licenses if s not in first)])
@@ -331,14 +350,16 @@ def copyright_file(internal: Path) -> str:
         "Copyright: " + _field("\n".join(sorted(set(notices), key=str.lower))).lstrip(),
         f"License: {bundle_license}",
         "Comment: The program frozen with PyInstaller: its bootloader (the executables),",
-        _field(f"{python}'s standard library, Tcl/Tk's scripts, and these Python packages:\n"
-               + "\n".join(components)),
+        _field(f"{python}'s standard library, Tcl/Tk's scripts, and these Python packages:\n" + "\n".join(components)),
         "",
     ]
     for short in ["MIT", *sorted(k for k in licenses if k != "MIT")]:
         if short in COMMON:
-            out += [f"License: {short}", _field(f"On Debian systems the full text is in "
-                                                f"/usr/share/common-licenses/{COMMON[short]}."), ""]
+            out += [
+                f"License: {short}",
+                _field(f"On Debian systems the full text is in /usr/share/common-licenses/{COMMON[short]}."),
+                "",
+            ]
         else:
             out += [f"License: {short}", _field(_refer_to_common_licenses(licenses[short])), ""]
     return "\n".join(out)
@@ -431,19 +452,22 @@ def stage_files(stage: Path, app: Path, version: str) -> dict[str, tuple[Path, s
 
 def control(stage: Path, version: str, deps: list[str]) -> str:
     arch = run(["dpkg", "--print-architecture"]).strip()
-    size = sum(p.lstat().st_size for p in stage.rglob("*") if not p.is_dir()) // 1024 + \
-        sum(1 for p in stage.rglob("*") if p.is_dir())
-    return (f"Package: {PACKAGE}\nVersion: {version}\nArchitecture: {arch}\nMaintainer: {MAINTAINER}\n"
-            f"Installed-Size: {size}\nDepends: {', '.join(deps)}\nRecommends: {', '.join(RECOMMENDS)}\n"
-            f"Suggests: {', '.join(SUGGESTS)}\nSection: utils\nPriority: optional\nHomepage: {HOMEPAGE}\n"
-            "Description: Xero OAuth 2.0 connections for document-capture profiles\n"
-            " xconn authorizes Xero connections (OAuth 2.0 with PKCE), keeps their tokens in\n"
-            " the desktop keyring, refreshes them daily, and hands valid access tokens to\n"
-            " the capture profiles that use them.\n"
-            " .\n"
-            " One machine-wide list of connections in /var/lib/xconn: changed by list\n"
-            " administrators (the group xconn), used by every user of the computer.\n"
-            " Window: xconn. Command line: xconn-cli.\n")
+    size = sum(p.lstat().st_size for p in stage.rglob("*") if not p.is_dir()) // 1024 + sum(
+        1 for p in stage.rglob("*") if p.is_dir()
+    )
+    return (
+        f"Package: {PACKAGE}\nVersion: {version}\nArchitecture: {arch}\nMaintainer: {MAINTAINER}\n"
+        f"Installed-Size: {size}\nDepends: {', '.join(deps)}\nRecommends: {', '.join(RECOMMENDS)}\n"
+        f"Suggests: {', '.join(SUGGESTS)}\nSection: utils\nPriority: optional\nHomepage: {HOMEPAGE}\n"
+        "Description: Xero OAuth 2.0 connections for document-capture profiles\n"
+        " xconn authorizes Xero connections (OAuth 2.0 with PKCE), keeps their tokens in\n"
+        " the desktop keyring, refreshes them daily, and hands valid access tokens to\n"
+        " the capture profiles that use them.\n"
+        " .\n"
+        " One machine-wide list of connections in /var/lib/xconn: changed by list\n"
+        " administrators (the group xconn), used by every user of the computer.\n"
+        " Window: xconn. Command line: xconn-cli.\n"
+    )
 
 
 def md5sums(stage: Path) -> str:
@@ -493,8 +517,12 @@ def main(argv=None) -> int:
     arch = run(["dpkg", "--print-architecture"]).strip()
     deb = args.out / f"{PACKAGE}_{args.version}_{arch}.deb"
     # gzip: the ELF files compress about as well either way and xz takes several times longer
-    subprocess.run(["dpkg-deb", "--root-owner-group", "-Zgzip", "--build", str(stage), str(deb)],
-                   check=True, stdout=subprocess.DEVNULL, env=dict(os.environ, SOURCE_DATE_EPOCH=str(epoch)))
+    subprocess.run(
+        ["dpkg-deb", "--root-owner-group", "-Zgzip", "--build", str(stage), str(deb)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        env=dict(os.environ, SOURCE_DATE_EPOCH=str(epoch)),
+    )
     field = run(["dpkg-deb", "-f", deb, "Version"]).strip()
     if field != args.version:
         fail(f"{deb} says Version {field}, not {args.version}")

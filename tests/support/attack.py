@@ -33,7 +33,7 @@ def stress_scale(default: float = 1.0) -> float:
 
 def scaled(full: int, minimum: int = 1, default_scale: float = 1.0) -> int:
     """full * XCONN_STRESS_SCALE (default default_scale), never below minimum."""
-    return max(minimum, int(round(full * stress_scale(default_scale))))
+    return max(minimum, round(full * stress_scale(default_scale)))
 
 
 # -- the browser ----------------------------------------------------------------------------
@@ -67,9 +67,15 @@ def authorize_in_process(service, key) -> object:
 def start_cli(*args, env=None) -> subprocess.Popen:
     full_env = dict(os.environ)
     full_env.update(env or {})
-    return subprocess.Popen([sys.executable, "-m", "xconn_app", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, env=full_env,
-                            cwd=str(ROOT))
+    return subprocess.Popen(
+        [sys.executable, "-m", "xconn_app", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env=full_env,
+        cwd=str(ROOT),
+    )
 
 
 def cli_authorize(name: str, *extra, env=None, browser=consent, timeout=30):
@@ -99,13 +105,22 @@ def worker(*args, env=None, **kw) -> subprocess.Popen:
     """tests/support/xconn_worker.py in a subprocess (see its docstring for the modes)."""
     full_env = dict(os.environ)
     full_env.update(env or {})
-    return subprocess.Popen([sys.executable, str(WORKER), *args], env=full_env, cwd=str(ROOT),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+    return subprocess.Popen(
+        [sys.executable, str(WORKER), *args],
+        env=full_env,
+        cwd=str(ROOT),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kw,
+    )
 
 
 # -- plain messages -------------------------------------------------------------------------
-_CLASS_NAME = re.compile(r"\b[A-Z][A-Za-z]*(?:Error|Exception|Unavailable|Required|Corrupt|Busy|TooNew|"
-                         r"Unwritable|Rejected|Denied|TimedOut|Cancelled|InUse|Timeout|Keyring)\b")
+_CLASS_NAME = re.compile(
+    r"\b[A-Z][A-Za-z]*(?:Error|Exception|Unavailable|Required|Corrupt|Busy|TooNew|"
+    r"Unwritable|Rejected|Denied|TimedOut|Cancelled|InUse|Timeout|Keyring)\b"
+)
 
 
 def assert_plain(stderr: str) -> None:
@@ -139,7 +154,7 @@ def listening_on_port(port: int) -> list[str]:
             raw = bytes.fromhex(addr_hex)
             if v6:
                 # four 32-bit words, each in host (little-endian) order
-                raw = b"".join(raw[i:i + 4][::-1] for i in range(0, 16, 4))
+                raw = b"".join(raw[i : i + 4][::-1] for i in range(0, 16, 4))
                 found.append(socket.inet_ntop(socket.AF_INET6, raw))
             else:
                 found.append(socket.inet_ntop(socket.AF_INET, raw[::-1]))
@@ -166,7 +181,7 @@ def raw_exchange(host: str, port: int, payload: bytes, *, read: bool = True, tim
                 if not data:
                     break
                 chunks.append(data)
-        except (ConnectionResetError, socket.timeout):
+        except (TimeoutError, ConnectionResetError):
             pass
         return b"".join(chunks)
 

@@ -65,9 +65,21 @@ class Runtime:
         python = sys.executable
         if not _runs_as_nobody(python, paths):
             site = next(p for p in sys.path if p.endswith("site-packages") and Path(p).is_dir())
-            shutil.copytree(site, base / "site", ignore=shutil.ignore_patterns(
-                "__pycache__", "PyInstaller*", "pyinstaller*", "_pyinstaller*", "pip", "pip-*", "setuptools*",
-                "*.dist-info/RECORD"), symlinks=False)
+            shutil.copytree(
+                site,
+                base / "site",
+                ignore=shutil.ignore_patterns(
+                    "__pycache__",
+                    "PyInstaller*",
+                    "pyinstaller*",
+                    "_pyinstaller*",
+                    "pip",
+                    "pip-*",
+                    "setuptools*",
+                    "*.dist-info/RECORD",
+                ),
+                symlinks=False,
+            )
             paths.append(str(base / "site"))
             python = shutil.which("python3") or "/usr/bin/python3"
             if not _runs_as_nobody(python, paths):
@@ -88,9 +100,13 @@ class Runtime:
 def _runs_as_nobody(python: str, paths: list[str]) -> bool:
     probe = "import requests, keyring, platformdirs, oauthlib, requests_oauthlib, xconn_app.cli"
     try:
-        done = subprocess.run([SETPRIV, "--reuid=nobody", "--regid=nogroup", "--clear-groups", python, "-c", probe],
-                              env={"PATH": "/usr/bin:/bin", "PYTHONPATH": os.pathsep.join(paths), "HOME": "/"},
-                              capture_output=True, timeout=60, cwd="/")
+        done = subprocess.run(
+            [SETPRIV, "--reuid=nobody", "--regid=nogroup", "--clear-groups", python, "-c", probe],
+            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": os.pathsep.join(paths), "HOME": "/"},
+            capture_output=True,
+            timeout=60,
+            cwd="/",
+        )
     except (OSError, subprocess.SubprocessError):
         return False
     return done.returncode == 0
@@ -107,13 +123,24 @@ class OSUser:
     def env(self, **more) -> dict:
         rt = runtime()
         env = {
-            "HOME": str(self.home), "USER": self.name, "LOGNAME": self.name, "PATH": "/usr/bin:/bin",
-            "PYTHONPATH": os.pathsep.join(rt.pythonpath), "LANG": "C.UTF-8",
+            "HOME": str(self.home),
+            "USER": self.name,
+            "LOGNAME": self.name,
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": os.pathsep.join(rt.pythonpath),
+            "LANG": "C.UTF-8",
             "PYTHON_KEYRING_BACKEND": "filekeyring.FileKeyring",
             "XCONN_TEST_KEYRING": str(self.home / "keyring.json"),
         }
-        for key in ("XCONN_XERO_LOGIN", "XCONN_XERO_IDENTITY", "XCONN_XERO_API", "SSL_CERT_FILE",
-                    "REQUESTS_CA_BUNDLE", "XCONN_ADMIN_GROUP", "XCONN_MACHINE_DIR"):
+        for key in (
+            "XCONN_XERO_LOGIN",
+            "XCONN_XERO_IDENTITY",
+            "XCONN_XERO_API",
+            "SSL_CERT_FILE",
+            "REQUESTS_CA_BUNDLE",
+            "XCONN_ADMIN_GROUP",
+            "XCONN_MACHINE_DIR",
+        ):
             if os.environ.get(key):
                 env[key] = os.environ[key]
         env.update(self.extra_env)
@@ -121,23 +148,44 @@ class OSUser:
         return env
 
     def command(self, *args: str) -> list[str]:
-        return [SETPRIV, f"--reuid={self.uid}", f"--regid={self.gid}", "--init-groups",
-                runtime().python, *args]
+        return [SETPRIV, f"--reuid={self.uid}", f"--regid={self.gid}", "--init-groups", runtime().python, *args]
 
-    def run(self, *args: str, input: str | None = None, timeout: float = 60, env: dict | None = None,
-            cwd: str = "/") -> subprocess.CompletedProcess:
+    def run(
+        self, *args: str, input: str | None = None, timeout: float = 60, env: dict | None = None, cwd: str = "/"
+    ) -> subprocess.CompletedProcess:
         """``python -m xconn_app ARGS`` as this user."""
-        return subprocess.run(self.command("-m", "xconn_app", *args), input=input, capture_output=True, text=True,
-                              timeout=timeout, env=self.env(**(env or {})), cwd=cwd)
+        return subprocess.run(
+            self.command("-m", "xconn_app", *args),
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=self.env(**(env or {})),
+            cwd=cwd,
+        )
 
-    def python(self, code: str, *args: str, timeout: float = 60, env: dict | None = None) -> subprocess.CompletedProcess:
-        return subprocess.run(self.command("-c", code, *args), capture_output=True, text=True, timeout=timeout,
-                              env=self.env(**(env or {})), cwd="/")
+    def python(
+        self, code: str, *args: str, timeout: float = 60, env: dict | None = None
+    ) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            self.command("-c", code, *args),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=self.env(**(env or {})),
+            cwd="/",
+        )
 
     def popen(self, *args: str, env: dict | None = None) -> subprocess.Popen:
-        return subprocess.Popen(self.command("-m", "xconn_app", *args), stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env(**(env or {})),
-                                cwd="/")
+        return subprocess.Popen(
+            self.command("-m", "xconn_app", *args),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=self.env(**(env or {})),
+            cwd="/",
+        )
 
 
 class Users:

@@ -1,12 +1,12 @@
 """Subprocess worker for the reliability suite. Uses the real xconn code, only in another process.
 
-    xconn_worker.py writer PREFIX             add PREFIX-0, PREFIX-1, ... forever; every 3rd step edits
-                                              an earlier one; prints "add NAME" / "edit NAME PORT" after
-                                              each committed save (flushed), so a kill -9 can be judged
-    xconn_worker.py mixed W STEPS             one of several concurrent writers: add / edit / switch
-    xconn_worker.py token NAME START_AT       wait until time.time() >= START_AT, print an access token
-    xconn_worker.py crash-after-refresh NAME  refresh, then die (os._exit(9)) on the first keyring save
-    xconn_worker.py cli PATCH ARGS...         run the CLI with a fault patched in (PATCH: enospc, leak, none)
+xconn_worker.py writer PREFIX             add PREFIX-0, PREFIX-1, ... forever; every 3rd step edits
+                                          an earlier one; prints "add NAME" / "edit NAME PORT" after
+                                          each committed save (flushed), so a kill -9 can be judged
+xconn_worker.py mixed W STEPS             one of several concurrent writers: add / edit / switch
+xconn_worker.py token NAME START_AT       wait until time.time() >= START_AT, print an access token
+xconn_worker.py crash-after-refresh NAME  refresh, then die (os._exit(9)) on the first keyring save
+xconn_worker.py cli PATCH ARGS...         run the CLI with a fault patched in (PATCH: enospc, leak, none)
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def token(name: str, start_at: float) -> None:
     from xconn_app.core.service import Service
 
     svc = Service()
-    svc.store.backend  # open the keyring before the start line: contention, not import time
+    svc.store.ensure_usable()  # open the keyring before the start line: contention, not import time
     svc.load()
     while time.time() < start_at:
         time.sleep(0.001)
@@ -82,6 +82,7 @@ def crash_after_refresh(name: str) -> None:
 
 def cli(patch: str, args: list[str]) -> int:
     if patch == "enospc":
+
         def full(*_a, **_k):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
