@@ -27,12 +27,24 @@ def _setup(folder: Path) -> dict:
 
     svc = Service()
     now = time.time()
-    conn = Connection(name=NAME, client_id="0123456789ABCDEF0123456789ABCDEF",
-                      redirect_url="http://localhost:5000/callback", tenant_id="t-1", tenant_name="Demo Company (NZ)")
+    conn = Connection(
+        name=NAME,
+        client_id="0123456789ABCDEF0123456789ABCDEF",
+        redirect_url="http://localhost:5000/callback",
+        tenant_id="t-1",
+        tenant_name="Demo Company (NZ)",
+    )
     with svc.definitions.change("bench") as (data, _record):
         data.connections.append(conn)
-    svc.grants.put(Grant(connection_id=conn.id, authorized_at=now, authorized_host="bench", last_refresh=now,
-                         fingerprint=conn.fingerprint))
+    svc.grants.put(
+        Grant(
+            connection_id=conn.id,
+            authorized_at=now,
+            authorized_host="bench",
+            last_refresh=now,
+            fingerprint=conn.fingerprint,
+        )
+    )
     TokenStore().save(conn.id, TokenSet(access_token="a" * 1200, refresh_token="r" * 40, expires_at=now + 1700))
     full = dict(os.environ)
     full.update(env)
@@ -83,11 +95,21 @@ def run(rounds: int = 11) -> tuple[list[Row], dict]:
         xconn_app.access_token(NAME)
         tok.append(time.perf_counter() - t)
     rows = [
-        Row("token", "`python -c \"import keyring; keyring.get_keyring()\"` (floor)", f"{ms(f):.0f} ms", "", None),
-        Row("token", "`xconn token N`, valid cached access token", f"{ms(g):.0f} ms = {ratio:.2f}x",
-            f"<= {RATIO_BUDGET}x", ratio <= RATIO_BUDGET),
-        Row("token", "`xconn_app.open_session(N)` in-process, valid token", f"{ms(w):.2f} ms (first call {ms(cold):.0f} ms)",
-            f"<= {SESSION_BUDGET_MS:.0f} ms", ms(w) <= SESSION_BUDGET_MS),
+        Row("token", '`python -c "import keyring; keyring.get_keyring()"` (floor)', f"{ms(f):.0f} ms", "", None),
+        Row(
+            "token",
+            "`xconn token N`, valid cached access token",
+            f"{ms(g):.0f} ms = {ratio:.2f}x",
+            f"<= {RATIO_BUDGET}x",
+            ratio <= RATIO_BUDGET,
+        ),
+        Row(
+            "token",
+            "`xconn_app.open_session(N)` in-process, valid token",
+            f"{ms(w):.2f} ms (first call {ms(cold):.0f} ms)",
+            f"<= {SESSION_BUDGET_MS:.0f} ms",
+            ms(w) <= SESSION_BUDGET_MS,
+        ),
         Row("token", "`xconn_app.access_token(N)` in-process, valid token", f"{ms(median(tok)):.2f} ms", "", None),
     ]
     return rows, {"token_ms": {"floor": ms(f), "cli": ms(g), "open_session": ms(w), "open_session_first": ms(cold)}}
