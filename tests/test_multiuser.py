@@ -521,3 +521,15 @@ def test_no_secret_or_private_value_in_the_shared_folder(machine):
         "".join(p.read_text(errors="replace") for p in machine.folder.rglob("*") if p.is_file()),
     )
     machine.decoys.unchanged(machine.folder)
+
+
+def test_a_membership_not_active_yet_says_sign_out_and_back_in(machine):
+    add_connection(machine)
+    machine.users.add_to_group(machine.plain, machine.group)
+    machine.plain.groups_flag = "--clear-groups"  # still the sign-in from before the group was given
+    who = json.loads(machine.plain.run("whoami", "--json").stdout)
+    assert who["list_administrator"] is False and "sign out and back in" in who["reason"]
+    r = machine.plain.run("profile", "add", "Invoices")
+    assert r.returncode == 5 and "sign out and back in" in r.stderr, r.stderr
+    machine.plain.groups_flag = "--init-groups"  # signed in again
+    assert machine.plain.run("profile", "add", "Invoices").returncode == 0

@@ -119,6 +119,9 @@ class OSUser:
     gid: int
     home: Path
     extra_env: dict = field(default_factory=dict)
+    # the groups this user's processes get: --init-groups (as at sign-in), or --clear-groups to play a
+    # sign-in made before the user was added to a group
+    groups_flag: str = "--init-groups"
 
     def env(self, **more) -> dict:
         rt = runtime()
@@ -148,7 +151,7 @@ class OSUser:
         return env
 
     def command(self, *args: str) -> list[str]:
-        return [SETPRIV, f"--reuid={self.uid}", f"--regid={self.gid}", "--init-groups", runtime().python, *args]
+        return [SETPRIV, f"--reuid={self.uid}", f"--regid={self.gid}", self.groups_flag, runtime().python, *args]
 
     def run(
         self, *args: str, input: str | None = None, timeout: float = 60, env: dict | None = None, cwd: str = "/"
