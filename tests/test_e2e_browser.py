@@ -151,18 +151,18 @@ def test_authorize_in_real_chromium(make_window, service, standin, redirect_url,
     dialog = win.connections.edit()
     pump(win, lambda: dialog.url_field.get() == redirect_url)
     try:
-        dialog.authorize_button.invoke()
-        pump(win, lambda: dialog.flow.succeeded or any(isinstance(x, Exception) for x in log)
-             or [c for c in win.dialogs.calls if c[0] == "error"], timeout=90)
+        dialog.authbox.authorize_button.invoke()
+        pump(win, lambda: dialog.flow.view.authorized or any(isinstance(x, Exception) for x in log)
+             or dialog.flow.view.phase.value == "failed", timeout=90)
         assert not [x for x in log if isinstance(x, Exception)], log
-        assert dialog.flow.succeeded, win.dialogs.calls
+        assert dialog.flow.view.authorized, dialog.authbox.text
         pump(win, lambda: len(log) >= 3, timeout=30)
     finally:
         for b in browsers:
             b.close()
     assert log[0] == "PSIcapture" and log[1] == "clicked"
     assert "xconn" in log[2].lower() or "close" in log[2].lower(), log[2]
-    assert win.dialogs.calls[-1][:2] == ("info", "Connected to Xero")
+    assert dialog.authbox.headline.cget("text").startswith("✓ Connected to Xero")  # inside the dialog
     assert dialog.tenant_menu.get() == "Harbour Logistics Ltd"
     dialog.save_button.invoke()
     pump(win, lambda: row_of(win, "Head office")[1:3] == ("Harbour Logistics Ltd", "Connected"))

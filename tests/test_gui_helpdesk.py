@@ -1,15 +1,16 @@
-"""The window's help-desk parts: Export… / Import… through the More menu, keep-alive status, icon, History."""
+"""The window's help-desk parts: Export… / Import… (More ▾), the keep-alive on the status bar,
+Diagnose with buttons instead of command lines, History, the icon."""
 
 from __future__ import annotations
 
 import json
 
-import pytest
-
 import conftest
-from xvfb import display, make_window, pump, rows, row_of  # noqa: F401
+import pytest
+from xvfb import pump, row_of, rows
 
 pytestmark = pytest.mark.gui
+pytest_plugins = ["guifixtures"]  # the display and make_window fixtures
 
 CLIENT_ID = conftest.CLIENT_ID
 OTHER_ID = "FEDCBA9876543210FEDCBA9876543210"
@@ -35,7 +36,7 @@ def last(win, kind):
     return next(c for c in reversed(win.dialogs.calls) if c[0] == kind)
 
 
-def test_export_then_import_into_another_registry(make_window, service, tmp_path):
+def test_export_then_import_into_another_list(make_window, service, tmp_path):
     from xconn_app.core.service import Service
 
     head = service.add("Head office", CLIENT_ID, "http://localhost:5000/callback")
@@ -47,34 +48,28 @@ def test_export_then_import_into_another_registry(make_window, service, tmp_path
     win = make_window(service)
     win.dialogs.paths = [target]
     choose_from_more_menu(win, "Export…")
-    pump(win, done_with(win, "info"))
+    pump(win, done_with(win, "success"))
     assert win.dialogs.calls[0] == ("save", "Export connections", "xconn-connections.json")
-    _kind, title, text = last(win, "info")
+    _kind, title, text = last(win, "success")
     assert title == "Connections exported"
     assert text.startswith(f"Exported 2 connections (no tokens) and the capture profiles to {target}")
     doc = json.loads(target.read_text(encoding="utf-8"))
     assert [c["name"] for c in doc["connections"]] == ["Head office", "Branch"]
-    assert "token" not in target.read_text(encoding="utf-8").lower()
-    assert str(win.connections.more_button.cget("state")) == "normal"
+    assert win.connections.more_button.enabled
     win.close()
 
     other = Service(tmp_path / "other")
     win2 = make_window(other)
-    assert rows(win2) == []
     win2.dialogs.paths = [target]
     choose_from_more_menu(win2, "Import…")
-    pump(win2, done_with(win2, "info"))
+    pump(win2, done_with(win2, "success"))
     pump(win2, lambda: len(rows(win2)) == 2)
     assert ("open", "Import connections", "") in win2.dialogs.calls
-    assert not [c for c in win2.dialogs.calls if c[0] == "choose"]  # nothing to decide
-    _kind, title, text = last(win2, "info")
+    _kind, title, text = last(win2, "success")
     assert title == "Connections imported"
-    assert "• 2 added: Head office, Branch" in text and "• 1 capture profiles added: Invoices" in text
-    assert "Imported connections are not authorized yet: select each, Edit, Authorize." in text
+    assert "• 2 connections added: Head office, Branch" in text and "• 1 capture profile added: Invoices" in text
+    assert "select each and press Authorize" in text and "xconn " not in text
     assert row_of(win2, "Branch")[1:4] == ("—", "Not authorized", OTHER_ID)
-    assert [p.name for p in other.profiles()] == ["Invoices"]
-    assert service.location.path != other.location.path
-    assert len(service.connections()) == 2  # the first registry is untouched
 
 
 def test_import_asks_about_each_conflict_and_does_what_was_chosen(make_window, service, tmp_path):
@@ -84,49 +79,27 @@ def test_import_asks_about_each_conflict_and_does_what_was_chosen(make_window, s
         service.add(name, CLIENT_ID, f"http://localhost:{5000 + i}/callback")
     export = tmp_path / "export.json"
     service.export_definitions(export)
-
     other = Service(tmp_path / "other")
-    mine = {name: other.add(name, OTHER_ID, f"http://localhost:{6000 + i}/callback")
-            for i, name in enumerate(("Head office", "Branch", "Depot"))}
+    for i, name in enumerate(("Head office", "Branch", "Depot")):
+        other.add(name, OTHER_ID, f"http://localhost:{6000 + i}/callback")
     win = make_window(other)
     win.dialogs.paths = [export]
     win.dialogs.choices = ["Keep this computer's", "Replace", "Import as a copy"]
     choose_from_more_menu(win, "Import…")
-    pump(win, done_with(win, "info"))
+    pump(win, done_with(win, "success"))
     pump(win, lambda: len(rows(win)) == 4)
-
     asked = [c for c in win.dialogs.calls if c[0] == "choose"]
     assert [t for _k, t, _x in asked] == ["Name already used"] * 3
-    for (_k, _t, text), name in zip(asked, ("Head office", "Branch", "Depot")):
-        assert f"named '{name}'" in text and OTHER_ID in text and CLIENT_ID in text
     by_name = {c.name: c for c in other.connections()}
-    assert by_name["Head office"].client_id == OTHER_ID  # kept
-    assert by_name["Branch"].client_id == CLIENT_ID and by_name["Branch"].id == mine["Branch"].id  # replaced
-    assert by_name["Depot"].client_id == OTHER_ID and by_name["Depot (imported)"].client_id == CLIENT_ID
-    assert row_of(win, "Depot (imported)")[3] == CLIENT_ID
-    _kind, title, text = last(win, "info")
-    assert title == "Connections imported"
-    for words in ("• 1 replaced: Branch", "• 1 imported as a copy: Depot (imported)",
-                  "• 1 skipped (this computer's kept): Head office", "not authorized yet"):
+    assert by_name["Head office"].client_id == OTHER_ID and by_name["Branch"].client_id == CLIENT_ID
+    assert by_name["Depot (imported)"].client_id == CLIENT_ID
+    text = last(win, "success")[2]
+    for words in (
+        "• 1 connection replaced: Branch",
+        "• 1 connection imported as a copy: Depot (imported)",
+        "• 1 connection skipped (this computer's kept): Head office",
+    ):
         assert words in text, text
-
-
-def test_closing_a_conflict_question_imports_nothing(make_window, service, tmp_path):
-    from xconn_app.core.service import Service
-
-    service.add("Head office", CLIENT_ID, "http://localhost:5000/callback")
-    service.add("New one", CLIENT_ID, "http://localhost:5001/callback")
-    export = tmp_path / "export.json"
-    service.export_definitions(export)
-    other = Service(tmp_path / "other")
-    other.add("Head office", OTHER_ID, "http://localhost:6000/callback")
-    win = make_window(other)
-    win.dialogs.paths = [export]
-    win.dialogs.choices = [None]  # the box was closed
-    choose_from_more_menu(win, "Import…")
-    pump(win, done_with(win, "info"))
-    assert last(win, "info")[1:] == ("Import cancelled", "Nothing was imported.")
-    assert [c.name for c in other.connections()] == ["Head office"]
 
 
 def test_cancelled_file_dialogs_do_nothing_and_bad_files_are_explained(make_window, service, tmp_path):
@@ -136,42 +109,192 @@ def test_cancelled_file_dialogs_do_nothing_and_bad_files_are_explained(make_wind
     choose_from_more_menu(win, "Import…")
     pump(win, seconds=0.3)
     assert [k for k, _t, _x in win.dialogs.calls] == ["save", "open"]
-
     bad = tmp_path / "not-an-export.json"
     bad.write_text('{"hello": 1}', encoding="utf-8")
     win.dialogs.paths = [bad]
     choose_from_more_menu(win, "Import…")
     pump(win, done_with(win, "error"))
-    _kind, _title, text = last(win, "error")
-    assert "is not an xconn export file" in text and "Traceback" not in text
-    assert str(win.connections.more_button.cget("state")) == "normal"
+    text = last(win, "error")[2]
+    assert "is not an xconn export file" in text and "Traceback" not in text and "'xconn export'" not in text
+    assert win.connections.more_button.enabled
 
 
-def test_status_bar_says_when_the_keep_alive_last_ran(make_window, service):
+def test_file_dialogs_open_in_documents_with_plain_filters(display, tmp_path, monkeypatch):
+    from tkinter import filedialog
+
+    from xconn_app.ui import dialogs
+
+    docs = tmp_path / "Documents"
+    docs.mkdir()
+    monkeypatch.setattr("platformdirs.user_documents_dir", lambda: str(docs))
+    seen = {}
+    monkeypatch.setattr(filedialog, "asksaveasfilename", lambda **kw: seen.setdefault("save", kw) and "")
+    monkeypatch.setattr(filedialog, "askopenfilename", lambda **kw: seen.setdefault("open", kw) and "")
+    d = dialogs.Dialogs()
+    assert d.ask_save_path("Export connections", "x.json") is None and d.ask_open_path("Import") is None
+    for kw in seen.values():
+        assert kw["initialdir"] == str(docs)
+        # Tk adds the pattern to the label itself: "xconn export (*.json)", never "(*.json) (*.json)"
+        assert kw["filetypes"][0] == ("xconn export", "*.json") and "(" not in kw["filetypes"][0][0]
+
+
+def test_the_status_bar_says_the_keep_alive_state_plainly(make_window, service, standin, redirect_url, tmp_path):
+    from xvfb import authorize
+
     from xconn_app.core.model import iso
 
-    service.add("Head office", CLIENT_ID, "http://localhost:5000/callback")
+    service.keepalive.root = tmp_path / "system"  # no timer installed for everyone on this "computer"
+    conn = service.add("Head office", CLIENT_ID, redirect_url)
     win = make_window(service)
-    pump(win, lambda: win.status_right.cget("text"))
-    assert win.status_right.cget("text") == "Keep-alive: never ran on this computer"
+    pump(win, seconds=0.5)
+    assert win.status_bar.keepalive_text == ""  # nothing authorized yet: nothing to keep alive
+    authorize(service, conn.id)
+    win.refresh()
+    pump(win, lambda: win.status_bar.keepalive_text)
+    assert win.status_bar.keepalive_text == "Daily keep-alive is off for you"
+    assert "Diagnose has a button" in win.status_bar._right_tip
+    service.keepalive.turn_on()
     service.refresh_all()
     at = service.keepalive_last_run()["at"]
     win.refresh()
-    pump(win, lambda: "last ran" in win.status_right.cget("text"))
-    assert win.status_right.cget("text") == f"Keep-alive: last ran {iso(at)}"
-    assert win.connections.count_label.cget("text") == "1 connection"  # still there
-    assert str(service.location.path) in win.status_text.cget("text")
+    pump(win, lambda: "last ran" in win.status_bar.keepalive_text)
+    assert win.status_bar.keepalive_text == f"Daily keep-alive on · last ran {iso(at)}"
+    assert "sign in to this computer at least every ~55 days" in win.status_bar._right_tip
 
 
-def test_keep_alive_text_and_staleness():
+def test_keep_alive_words():
+    from types import SimpleNamespace as State
+
     from xconn_app.core.model import now
-    from xconn_app.ui.helpdesk import keepalive_is_stale, keepalive_text
+    from xconn_app.ui.statusbar import keepalive_words
 
-    assert keepalive_text(None) == "Keep-alive: never ran on this computer"
-    assert keepalive_text({"at": None}) == "Keep-alive: never ran on this computer"
-    assert keepalive_text({"at": 1795586400}).startswith("Keep-alive: last ran 2026-11-")
-    assert not keepalive_is_stale(None) and not keepalive_is_stale({"at": now() - 3600})
-    assert keepalive_is_stale({"at": now() - 4 * 86400})
+    on = State(code="me", text="The daily keep-alive is on for you.", limit="sign in every ~55 days")
+    assert keepalive_words(on, None, 0) == ("", "", False)
+    assert keepalive_words(on, None, 2)[0] == "Daily keep-alive on · not run yet"
+    assert keepalive_words(on, {"at": now() - 4 * 86400}, 1)[2]  # stale: needs attention
+    assert not keepalive_words(on, {"at": now() - 3600}, 1)[2]
+
+
+def test_diagnose_offers_buttons_not_command_lines(make_window, service, tmp_path, monkeypatch):
+    from xconn_app.core import elevate
+    from xconn_app.core.accounts import Role
+    from xconn_app.core.diagnostics import DoctorCheck
+
+    service.keepalive.root = tmp_path / "system"
+    checks = [
+        DoctorCheck(
+            "Your role",
+            True,
+            "root: can use connections.",
+            "sudo xconn setup-machine --add-admin x",
+            action="become-admin",
+        ),
+        DoctorCheck("Password store", True, "Tokens can be saved and read (file)."),
+        DoctorCheck(
+            "Connection list folder",
+            False,
+            "The folder is unsafe.",
+            "Run 'xconn setup-machine' as an administrator to repair it.",
+            action="setup-machine",
+        ),
+        DoctorCheck(
+            "Connection 'Head office'",
+            False,
+            "Needs re-authorization.",
+            "Select the connection and press Re-authorize (command line: xconn authorize NAME).",
+        ),
+        DoctorCheck(
+            "Daily keep-alive",
+            False,
+            "The daily keep-alive is off for you.",
+            "Turn on the daily keep-alive.",
+            action="keepalive-on",
+        ),
+    ]
+    monkeypatch.setattr(service, "doctor", lambda: checks)
+    monkeypatch.setattr(service.definitions, "role", lambda: Role(False, "plain user"))
+    ran = []
+    monkeypatch.setattr(
+        elevate,
+        "run_setup_machine",
+        lambda add_admin=None: ran.append(add_admin) or elevate.Elevated(True, output="done"),
+    )
+    win = make_window(service)
+    dialog = win.connections.diagnose()
+    pump(win, lambda: dialog.checks is not None)
+    text = dialog.text
+    assert "xconn " not in text and "sudo" not in text and "command line" not in text
+    labels = [b.cget("text") for b in dialog.action_buttons]
+    assert labels == ["Become a list administrator", "Repair the shared folder", "Turn on daily keep-alive"]
+    assert "→ Select the connection and press Re-authorize." in text
+    assert dialog.status.cget("text") == "3 problems found."
+    dialog.action_buttons[0].invoke()
+    pump(win, lambda: win.dialogs.of("success"))
+    assert ran == [__import__("xconn_app.core.model", fromlist=["x"]).current_user()]
+    assert win.dialogs.of("success")[-1][1] == "You are a list administrator"
+    assert "sign out" in win.dialogs.of("success")[-1][2]
+    pump(win, lambda: dialog.action_buttons and dialog.action_buttons[-1].enabled)
+    dialog.action_buttons[-1].invoke()  # Turn on daily keep-alive
+    pump(win, lambda: len(win.dialogs.of("success")) == 2)
+    assert service.keepalive.state().code == "me"
+    dialog.copy_button.invoke()
+    assert win.clipboard_get() == dialog.report
+    dialog.close()
+
+
+def test_diagnose_with_the_real_doctor(make_window, service, standin):
+    win = make_window(service)
+    dialog = win.connections.diagnose()
+    pump(win, lambda: dialog.checks is not None, timeout=60)
+    assert dialog.checks and dialog.report.startswith("xconn ")
+    assert dialog.text.count("✔") + dialog.text.count("✘") + dialog.text.count("!") >= len(dialog.checks)
+    assert "xconn setup-machine" not in dialog.text
+    dialog.close()
+
+
+def test_history_columns_notes_and_scope(make_window, service, tmp_path):
+    a = service.add("Head office", CLIENT_ID, "http://localhost:5000/callback")
+    service.add("Branch", CLIENT_ID, "http://localhost:5001/callback")
+    service.edit(a.id, name="Head office NZ")
+    service.export_definitions(tmp_path / "export.json")  # belongs to no connection
+    win = make_window(service)
+    win.connections.select(a.id)
+    win.connections.history_button.invoke()
+    history = win.connections.dialog
+    pump(win, lambda: history.entries)
+    assert history.heading.cget("text") == "History of Head office NZ"
+    assert [r[2] for r in history.rows()] == ["edited", "added"]  # newest first
+    assert history.table.headings == {
+        "at": "When",
+        "who": "Who",
+        "what": "What",
+        "connection": "Connection",
+        "detail": "Detail",
+        "note": "Note",
+    }
+    history.scope.pick("All connections")
+    pump(win, lambda: any(e.what == "exported" for e in history.entries))
+    assert history.showing_all and history.count.cget("text") == "4 entries"
+    history.close()
+
+
+def test_history_has_no_cut_columns_at_its_default_size(make_window, service):
+    from xconn_app.core.model import Status
+
+    conn = service.add("A connection with a long name", CLIENT_ID, "http://localhost:5000/callback")
+    service.edit(conn.id, name="A connection with a long name, renamed", redirect_url="http://localhost:5001/cb")
+    win = make_window(service)
+    history = win.connections.history()
+    pump(win, lambda: history.entries)
+    pump(win, seconds=0.3)
+    table = history.table
+    font = table.style.font
+    for iid in table.tree.get_children():
+        for width, shown, whole in zip(table.widths, table.shown(iid), table.values(iid), strict=True):
+            assert shown == whole or shown.endswith("…"), (shown, whole)
+            assert font.measure(shown) <= width, shown
+    del Status
+    history.close()
 
 
 def test_window_has_the_xconn_icon(make_window, service, monkeypatch):
@@ -183,8 +306,11 @@ def test_window_has_the_xconn_icon(make_window, service, monkeypatch):
 
     calls = []
     real = MainWindow.iconphoto
-    monkeypatch.setattr(MainWindow, "iconphoto",
-                        lambda self, default, *images: (calls.append((default, images)), real(self, default, *images)))
+    monkeypatch.setattr(
+        MainWindow,
+        "iconphoto",
+        lambda self, default, *images: (calls.append((default, images)), real(self, default, *images)),
+    )
     win = make_window(service)
     assert len(calls) == 1 and calls[0][0] is True  # the default for the dialogs too
     (image,) = calls[0][1]
@@ -198,13 +324,17 @@ def test_window_has_the_xconn_icon(make_window, service, monkeypatch):
 
 
 def test_on_windows_the_ico_replaces_customtkinters(display, isolated, service, monkeypatch):
+    from recording import RecordingDialogs
+
     from xconn_app.ui import icon
     from xconn_app.ui.app import MainWindow
-    from xconn_app.ui.dialogs import Modal, RecordingDialogs
+    from xconn_app.ui.dialogs import Modal
 
     calls = []
     monkeypatch.setattr(icon, "WINDOWS", True)
-    monkeypatch.setattr(MainWindow, "iconbitmap", lambda self, bitmap=None, default=None: calls.append(("main", bitmap)))
+    monkeypatch.setattr(
+        MainWindow, "iconbitmap", lambda self, bitmap=None, default=None: calls.append(("main", bitmap))
+    )
     monkeypatch.setattr(Modal, "iconbitmap", lambda self, bitmap=None, default=None: calls.append(("dialog", bitmap)))
     win = MainWindow(service, dialogs=RecordingDialogs())
     try:
@@ -216,31 +346,3 @@ def test_on_windows_the_ico_replaces_customtkinters(display, isolated, service, 
         dialog.close()
     finally:
         win.destroy()
-
-
-def test_history_follows_the_selection_and_can_show_everything(make_window, service, tmp_path):
-    a = service.add("Head office", CLIENT_ID, "http://localhost:5000/callback")
-    service.add("Branch", CLIENT_ID, "http://localhost:5001/callback")
-    service.export_definitions(tmp_path / "export.json")  # belongs to no connection
-    win = make_window(service)
-    win.connections.select(a.id)
-    win.connections.history_button.invoke()
-    history = win.connections.dialog
-    pump(win, lambda: history.entries)
-    assert history.heading.cget("text") == "History of Head office"
-    assert {e["connection"] for e in history.entries} == {"Head office"}
-    history.scope._buttons_dict["All connections"].invoke()
-    pump(win, lambda: any(e["what"] == "exported" for e in history.entries))
-    assert history.heading.cget("text") == "History of all connections" and history.showing_all
-    assert len(history.tree.get_children()) == len(history.entries) == 3
-    history.scope._buttons_dict["This connection"].invoke()
-    pump(win, lambda: len(history.entries) == 1)
-    assert len(history.tree.get_children()) == 1
-    history.close()
-
-    win.connections.set_search("nothing like it")  # no row shown, none selected
-    history = win.connections.history()
-    pump(win, lambda: history.entries)
-    assert history.title() == "History — all connections" and history.scope is None
-    assert history.heading.cget("text") == "History of all connections"
-    history.close()

@@ -1,11 +1,14 @@
-"""A private X server for GUI tests: ``from xvfb import display, make_window  # noqa`` in a test module.
+"""A private X server with a window manager for GUI tests: ``from xvfb import display, make_window  # noqa``.
 
-Starts ``Xvfb :N`` on a free display number, waits until it accepts clients, points DISPLAY at it
-for the session and stops it at the end. Without Xvfb the tests skip on a laptop and fail in CI.
+Starts ``Xvfb`` on a free display number (1366x768, the issue's office screen), then openbox on it
+(raising, focus and the urgency hint behave as on a desktop), points DISPLAY at it for the session
+and stops both at the end. ``Xvfb(dpi=144)`` plays 150 % display scaling, 192 plays 200 %. Without
+Xvfb or openbox the tests skip on a laptop and fail in CI.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -14,25 +17,32 @@ import time
 
 import pytest
 
-SCREEN = "1280x800x24"
+SCREEN = "1366x768x24"
 
 
 class Xvfb:
-    def __init__(self, screen: str = SCREEN):
+    def __init__(self, screen: str = SCREEN, *, dpi: int | None = None, wm: bool = True):
         self.screen = screen
+        self.dpi = dpi
+        self.wm = wm
+        self.wm_proc: subprocess.Popen | None = None
         self.proc: subprocess.Popen | None = None
         self.name = ""
         self._old = None
 
-    def start(self, timeout: float = 15.0) -> "Xvfb":
+    def start(self, timeout: float = 15.0) -> Xvfb:
         # -displayfd: Xvfb picks a free display number itself and writes it to the pipe once it
         # accepts clients. Guessing a number from /tmp/.X*-lock raced with parallel test runs: the
         # loser connected to the winner's server and crashed (SIGBUS) when that one stopped.
         read_fd, write_fd = os.pipe()
         try:
-            self.proc = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", self.screen,
-                                          "-nolisten", "tcp"], stdout=subprocess.DEVNULL,
-                                         stderr=subprocess.DEVNULL, pass_fds=(write_fd,))
+            extra = ["-dpi", str(self.dpi)] if self.dpi else []
+            self.proc = subprocess.Popen(
+                ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", self.screen, "-nolisten", "tcp", *extra],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                pass_fds=(write_fd,),
+            )
             os.close(write_fd)
             write_fd = -1
             number = self._read_display(read_fd, timeout)
@@ -49,7 +59,26 @@ class Xvfb:
         if not self._ready():
             self.stop()
             raise RuntimeError("Xvfb does not accept clients")
+        if self.wm:
+            self._start_wm(timeout)
         return self
+
+    def _start_wm(self, timeout: float) -> None:
+        """openbox on this display; ready once it has set _NET_SUPPORTING_WM_CHECK on the root window."""
+        env = dict(os.environ, DISPLAY=self.name)
+        self.wm_proc = subprocess.Popen(
+            ["openbox", "--sm-disable"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            out = subprocess.run(
+                ["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"], env=env, capture_output=True, text=True
+            ).stdout
+            if "window id" in out:
+                return
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("openbox did not start")
 
     def _read_display(self, fd: int, timeout: float) -> int | None:
         import select
@@ -75,10 +104,18 @@ class Xvfb:
 
             tkinter.Tk().destroy()
             return True
-        except Exception:  # noqa: BLE001 - not accepting clients yet
+        except Exception:
             return False
 
     def stop(self) -> None:
+        if self.wm_proc is not None:
+            self.wm_proc.terminate()
+            try:
+                self.wm_proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.wm_proc.kill()
+                self.wm_proc.wait()
+            self.wm_proc = None
         if self.proc is not None:
             self.proc.terminate()
             try:
@@ -93,21 +130,36 @@ class Xvfb:
             os.environ["DISPLAY"] = self._old
         self._old = None
 
-    def __enter__(self) -> "Xvfb":
+    def __enter__(self) -> Xvfb:
         return self.start()
 
     def __exit__(self, *exc) -> None:
         self.stop()
 
 
+_shared: dict = {"server": None, "users": 0}
+
+
 @pytest.fixture(scope="session")
 def display():
-    """DISPLAY of a private Xvfb for the whole session."""
+    """DISPLAY of one private Xvfb with openbox for the whole session (each test module imports this
+    fixture, so pytest makes one per module: they share the one server)."""
     import conftest
 
     conftest.require(shutil.which("Xvfb") is not None, "Xvfb")
-    with Xvfb() as x:
-        yield x.name
+    conftest.require(shutil.which("openbox") is not None, "openbox (the window manager)")
+    if _shared["server"] is None:
+        _shared["server"] = Xvfb().start()
+    _shared["users"] += 1
+    server = _shared["server"]
+    os.environ["DISPLAY"] = server.name
+    try:
+        yield server.name
+    finally:
+        _shared["users"] -= 1
+        if _shared["users"] == 0:
+            _shared["server"] = None
+            server.stop()
 
 
 def pump(widget, until=None, *, timeout: float = 15.0, seconds: float | None = None):
@@ -143,8 +195,9 @@ def authorize(service, conn_id):
 @pytest.fixture
 def make_window(display, isolated):
     """Build MainWindow(service, dialogs=RecordingDialogs()) and wait for the first load."""
+    from recording import RecordingDialogs
+
     from xconn_app.ui.app import MainWindow
-    from xconn_app.ui.dialogs import RecordingDialogs
 
     built = []
 
@@ -156,10 +209,8 @@ def make_window(display, isolated):
 
     yield make
     for win in built:
-        try:
+        with contextlib.suppress(Exception):
             win.destroy()
-        except Exception:  # noqa: BLE001 - already closed by the test
-            pass
 
 
 def rows(win):
@@ -180,6 +231,16 @@ def open_edit(win, conn):
     dialog = win.connections.edit()
     pump(win, lambda: dialog.url_field.get() == conn.redirect_url)
     return dialog
+
+
+def focused(widget) -> bool:
+    """Has ``widget`` (a customtkinter widget or its inner one) the keyboard focus?"""
+    from xconn_app.ui.widgets.keys import focus_target
+
+    try:
+        return widget.focus_get() is focus_target(widget)
+    except KeyError:
+        return False
 
 
 class TkHeartbeat:

@@ -1,7 +1,9 @@
-"""The main window: Connections and Profiles tabs, appearance menu, status bar, saved geometry."""
+"""The main window: Connections and Profiles tabs, appearance menu, status bar, saved geometry,
+display scaling, the window's Tab order and keyboard shortcuts."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -12,6 +14,8 @@ import tkinter as tk
 import customtkinter as ctk
 
 from .dialogs import Dialogs, describe
+from .widgets import ctk_internals as inner
+from .widgets.keys import Choice, TabOrder, bind_keys, install_text_keys, press
 from .widgets.theme import GAP, MUTED_TEXT, PAD, header_font
 
 log = logging.getLogger("xconn.ui")
@@ -19,15 +23,15 @@ log = logging.getLogger("xconn.ui")
 TITLE = "xconn — Xero Connections"
 DEFAULT_SIZE = (1000, 600)
 MIN_SIZE = (880, 520)
-START_FALLBACK_MS = 300  # the controls and the registry read, should no <Expose> come by then
+START_FALLBACK_MS = 300  # the controls and the list's read, should no <Expose> come by then
 APPEARANCES = ("System", "Light", "Dark")
 TAB_PAD = 10  # inner margin of the (square) tab view
 APPEARANCE_WIDTH = 110
 
 
 def _state_file():
-    # platformdirs itself, not core.paths.user_state_dir: that module's dataclasses import (~5 ms)
-    # would come before the first paint. Same folder: core.paths.user_state_dir().
+    # platformdirs itself, not core.paths.user_state_dir: that module's imports would come before the
+    # first paint. Same folder: core.paths.user_state_dir().
     from pathlib import Path
 
     import platformdirs
@@ -54,12 +58,22 @@ def save_state(state: dict) -> None:
         log.warning("could not save the window state: %s", exc)
 
 
+def display_scale(root) -> float:
+    """150 % and 200 % display scaling on Linux: Xft.dpi (set by GNOME, KDE, xrdb), else the X server's
+    DPI; in quarter steps. Windows and macOS: customtkinter asks the system itself (1.0 here)."""
+    if str(root.tk.call("tk", "windowingsystem")) != "x11":
+        return 1.0
+    from . import x11
+
+    dpi = x11.xft_dpi() or root.winfo_fpixels("1i")
+    return max(1.0, round(dpi / 96 * 4) / 4)
+
+
 class MainWindow(ctk.CTk):
     """Shown progressively: the first paint has the real frame (header, tabs, the table, the status
     bar); right after it is on screen (``_after_first_paint``) come the toolbar and button rows,
-    then the appearance menu, the status texts and the table's scrollbar, then the service (log
-    set-up, the registry's folder) and the registry read on a worker thread. Each step is flushed
-    to the screen before the next; the rows and the space they take are kept, so nothing moves.
+    then the appearance menu, the status texts and the table's scrollbar, then the service and
+    the list's read on a worker thread. Each step is flushed to the screen before the next.
 
     ``service`` may be None with ``make_service`` given (``run()``): it is then made after the
     first paint too, so platformdirs and the folder checks do not delay it.
@@ -74,13 +88,18 @@ class MainWindow(ctk.CTk):
             appearance = "System"
         # WM_CLASS "xconn", "Xconn": docks match the window to xconn.desktop (StartupWMClass=Xconn)
         super().__init__(className="xconn")
+        self.scale = display_scale(self)
+        inner.set_display_scaling(self.scale)
+        self.tk.call("tk", "scaling", self.scale * 96 / 72)  # Tk's own fonts (menus) in the same steps
+        install_text_keys(self)
         self.service = service
         self._make_service = make_service
         self.dialogs = dialogs or Dialogs(self)
         if self.dialogs.master is None:
             self.dialogs.master = self
         self.exit_code = 0
-        self.started = False  # _after_first_paint has run: controls built, registry read started
+        self.started = False  # _after_first_paint has run: controls built, the list's read started
+        self.controls_shown_at = 0.0
         self.title(TITLE)
         from .icon import set_window_icon
 
@@ -102,10 +121,13 @@ class MainWindow(ctk.CTk):
         self.connections.pack(fill="both", expand=True, padx=TAB_PAD, pady=(2, TAB_PAD))
         self._profiles_tab = self.tabs.add("Profiles")
         self._profiles = None  # built when first shown: first paint stays fast
-        for button in self.tabs._segmented_button._buttons_dict.values():  # square tabs need room
+        for button in inner.tab_buttons(self.tabs).values():  # square tabs need room
             button.configure(width=118, height=30)
         self.tabs.set("Connections")
-        self._build_status_bar()
+        from .statusbar import StatusBar
+
+        self.status_bar = StatusBar(self)
+        self.status_bar.grid(row=2, column=0, sticky="ew", pady=(GAP, 0))
         # The rest once the first frame is on screen; a window that is never exposed (started
         # iconified, say) gets it a little later all the same.
         self._expose_seen = False
@@ -123,10 +145,8 @@ class MainWindow(ctk.CTk):
         if self.started:
             return
         self.started = True
-        try:
+        with contextlib.suppress(tk.TclError):
             self.after_cancel(self._start_fallback)
-        except tk.TclError:
-            pass
         self.connections.build_controls()  # the toolbar and buttons: what the person acts on first
         self.update_idletasks()  # ... on screen before anything else runs
         self.controls_shown_at = time.perf_counter()
@@ -135,6 +155,10 @@ class MainWindow(ctk.CTk):
     def _build_rest(self) -> None:
         self._build_controls()
         self.connections.add_scrollbar()
+        self.tab_order = TabOrder(self, self._tab_items)
+        for sequence, action in self.connections.shortcuts().items():
+            bind_keys(self, (sequence,), press(action))
+        bind_keys(self, ("<Control-Tab>", "<Control-Next>", "<Control-Prior>"), press(self.next_tab))
         self.update_idletasks()
         self.after(0, self._start_service)
 
@@ -148,48 +172,51 @@ class MainWindow(ctk.CTk):
                 self.dialogs.error(exc)
                 self.destroy()
                 return
-        self._show_location()
+        self.status_bar.show_location(self.service.location)
         self.refresh()
         if sys.platform == "darwin":
             from .background import run_in_background
 
-            run_in_background(self, _register_keepalive, on_error=lambda exc: None)
+            run_in_background(self, lambda: _register_keepalive(self.service), on_error=lambda exc: None)
 
-    # -- layout ----------------------------------------------------------------------------
+    # -- layout -------------------------------------------------------------------------------------
     def _build_header(self, appearance: str) -> None:
         head = ctk.CTkFrame(self, fg_color="transparent")
         head.grid(row=0, column=0, sticky="ew", padx=PAD + 4, pady=(PAD, 0))
         head.grid_columnconfigure(1, weight=1)
         ctk.CTkLabel(head, text="Xero Connections", font=header_font(), anchor="w").grid(row=0, column=0, sticky="w")
-        ctk.CTkLabel(head, text="Connections every capture profile can use to reach Xero",
-                     text_color=MUTED_TEXT, anchor="w").grid(row=0, column=1, sticky="w", padx=(PAD, 0), pady=(4, 0))
-        # "Appearance" and its menu come after the first paint (_build_controls).
+        ctk.CTkLabel(
+            head, text="Connections every capture profile can use to reach Xero", text_color=MUTED_TEXT, anchor="w"
+        ).grid(row=0, column=1, sticky="w", padx=(PAD, 0), pady=(4, 0))
         self._head, self._appearance = head, appearance
 
     def _build_controls(self) -> None:
         """The appearance menu and the status bar's labels, right after the toolbar and buttons."""
-        ctk.CTkLabel(self._head, text="Appearance", text_color=MUTED_TEXT).grid(row=0, column=2, sticky="e",
-                                                                               padx=(0, GAP))
-        self.appearance_menu = ctk.CTkOptionMenu(self._head, values=list(APPEARANCES), width=APPEARANCE_WIDTH,
-                                                 command=self.set_appearance)
+        ctk.CTkLabel(self._head, text="Appearance", text_color=MUTED_TEXT).grid(
+            row=0, column=2, sticky="e", padx=(0, GAP)
+        )
+        self.appearance_menu = Choice(
+            self._head,
+            values=list(APPEARANCES),
+            width=APPEARANCE_WIDTH,
+            command=self.set_appearance,
+            tooltip="Light, dark, or as the system is",
+        )
         self.appearance_menu.set(self._appearance if self._appearance in APPEARANCES else "System")
         self.appearance_menu.grid(row=0, column=3, sticky="e")
-        bar = self._status_bar
-        self.status_text = ctk.CTkLabel(bar, text="", text_color=MUTED_TEXT, anchor="w", font=ctk.CTkFont(size=12))
-        self.status_text.pack(side="left", fill="x", expand=True, padx=PAD + 4, pady=3)
-        self.status_right = ctk.CTkLabel(bar, text="", text_color=MUTED_TEXT, anchor="e", font=ctk.CTkFont(size=12))
-        self.status_right.pack(side="right", padx=PAD + 4, pady=3)
+        self.status_bar.build()
 
-    def _build_status_bar(self) -> None:
-        # Its two labels (28 px high, 3 px above and below) come with the controls; the bar has their height.
-        self._status_bar = ctk.CTkFrame(self, fg_color=("gray86", "gray17"), corner_radius=0, height=34)
-        self._status_bar.grid(row=2, column=0, sticky="ew", pady=(GAP, 0))
+    def _tab_items(self) -> list:
+        items = list(self.connections.tab_items())
+        if self._profiles is not None:
+            items += self._profiles.tab_items()
+        return [*items, getattr(self, "appearance_menu", None)]
 
-    def _show_location(self) -> None:
-        loc = self.service.location
-        self.status_text.configure(text=f"Connection list: {loc.path}  ({loc.scope})")
+    def next_tab(self) -> None:
+        self.tabs.set("Profiles" if self.tabs.get() == "Connections" else "Connections")
+        self._tab_changed()
 
-    # -- behaviour -------------------------------------------------------------------------
+    # -- behaviour ----------------------------------------------------------------------------------
     @property
     def profiles(self):
         if self._profiles is None:
@@ -203,14 +230,18 @@ class MainWindow(ctk.CTk):
     def refresh(self) -> None:
         if self.service is None:  # before _start_service: it refreshes
             return
-        self.connections.refresh()
-        from .helpdesk import show_keepalive
+        self.connections.refresh(then=self._show_keepalive)
+        self.refresh_profiles()
 
-        show_keepalive(self)  # "Keep-alive: last ran …" on the status bar's right
+    def refresh_profiles(self) -> None:
         if self._profiles is not None:
             self._profiles.refresh()
         elif self.tabs.get() == "Profiles":
             self.profiles  # noqa: B018 - builds and loads the tab
+
+    def _show_keepalive(self) -> None:
+        authorized = sum(1 for r in self.connections.rows if r.grant is not None)
+        self.status_bar.show_keepalive(self.service, authorized)
 
     def _tab_changed(self) -> None:
         self.refresh()
@@ -247,7 +278,13 @@ class MainWindow(ctk.CTk):
             if not m:
                 return
             width, height, x, y = (int(v) for v in m.groups())
-            self.state_data["geometry"] = {"width": width, "height": height, "x": x, "y": y}
+            scale = self.scale or 1.0  # saved in customtkinter's unscaled units, as restored
+            self.state_data["geometry"] = {
+                "width": round(width / scale),
+                "height": round(height / scale),
+                "x": x,
+                "y": y,
+            }
             save_state(self.state_data)
         except (ValueError, tk.TclError) as exc:
             log.warning("could not read the window geometry: %s", exc)
@@ -262,7 +299,7 @@ class MainWindow(ctk.CTk):
 
         collect_tk_garbage()
 
-    def report_callback_exception(self, exc_type, exc, tb) -> None:  # noqa: D401 - Tk hook
+    def report_callback_exception(self, exc_type, exc, tb) -> None:
         """An exception escaped a Tk callback: log it and tell the user in plain words."""
         if exc is None:
             exc = exc_type()
@@ -275,7 +312,7 @@ class MainWindow(ctk.CTk):
 
 
 def _make_service():
-    """Log set-up and the registry's folder (platformdirs, a write probe): after the first paint."""
+    """Log set-up and the list's folder (platformdirs, the folder checks): after the first paint."""
     from ..core import logs
 
     logs.setup()
@@ -284,18 +321,17 @@ def _make_service():
     return Service()
 
 
-def _register_keepalive() -> None:
-    """The installed macOS app registers its daily keep-alive itself (a .dmg runs no installer);
+def _register_keepalive(service) -> None:
+    """The installed macOS app turns its daily keep-alive on for its user (a .pkg runs no per-user step);
     the Linux .deb and the Windows installer do it at install time."""
     if sys.platform != "darwin" or not getattr(sys, "frozen", False):
         return
-    from pathlib import Path
-
-    from ..core.helpdesk import ensure_macos_keepalive
+    from ..core.keepalive import OFF
 
     try:
-        ensure_macos_keepalive(Path(sys.executable).with_name("xconn-cli"))
-    except Exception:  # never stop the window for this; Diagnose reports a keep-alive that never ran
+        if service.keepalive.state().code == OFF:
+            service.keepalive.turn_on()
+    except Exception:  # never stop the window for this; Diagnose reports a keep-alive that is off
         log.exception("could not register the keep-alive agent")
 
 
@@ -304,50 +340,15 @@ def run(argv=None) -> int:
     try:
         window = MainWindow(make_service=_make_service)
     except tk.TclError as exc:  # no display (e.g. over SSH): say so, point at the command line
-        import sys
-
         if sys.stderr:
-            print(f"xconn: the window cannot open here ({exc}). Run it on the desktop, or use the "
-                  "command line: xconn --help", file=sys.stderr)
+            print(
+                f"xconn: the window cannot open here ({exc}). Run it on the desktop, or use the "
+                "command line: xconn --help",
+                file=sys.stderr,
+            )
         return 1
-    _bench_first_paint(window)
+    from . import probes
+
+    probes.install(window)
     window.mainloop()
     return window.exit_code
-
-
-def _bench_first_paint(window) -> None:
-    """bench/: XCONN_BENCH_FIRST_PAINT=<file> gets the perf_counter() of the first painted frame
-    ("painted"), of the frame with the toolbar and buttons built after it ("controls"), and the
-    modules loaded at the first paint; XCONN_BENCH_EXIT=1 then closes the window."""
-    import os
-
-    target = os.environ.get("XCONN_BENCH_FIRST_PAINT")
-    if not target:
-        return
-    import sys
-    import time
-
-    data: dict = {}
-
-    def write() -> None:
-        with open(target, "w", encoding="utf-8") as fh:
-            json.dump(data, fh)
-
-    def controls() -> None:
-        if not window.started:
-            window.after(1, controls)
-            return
-        data["controls"] = window.controls_shown_at
-        write()
-        if os.environ.get("XCONN_BENCH_EXIT") == "1":
-            window.after(0, window.destroy)
-
-    def painted(event) -> None:
-        if event.widget is not window or "painted" in data:
-            return
-        window.update_idletasks()
-        data.update(painted=time.perf_counter(), modules=sorted(sys.modules))
-        write()
-        window.after(0, controls)
-
-    window.bind("<Expose>", painted, add="+")

@@ -8,7 +8,8 @@ no view starts threads itself.
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 POLL_MS = 5  # hand-off latency of every result; polled only while jobs are pending (~20 us a poll)
 
@@ -66,8 +67,12 @@ def _pump_for(widget) -> _Pump:
     return pump
 
 
-def run_in_background(widget, work: Callable[[], Any], on_done: Callable[[Any], None] | None = None,
-                      on_error: Callable[[BaseException], None] | None = None) -> threading.Thread:
+def run_in_background(
+    widget,
+    work: Callable[[], Any],
+    on_done: Callable[[Any], None] | None = None,
+    on_error: Callable[[BaseException], None] | None = None,
+) -> threading.Thread:
     """Call ``work()`` on a daemon thread; then ``on_done(result)`` or ``on_error(exc)`` on the Tk thread.
 
     Callbacks are dropped when ``widget`` was destroyed meanwhile (a dialog closed early).
@@ -81,7 +86,7 @@ def run_in_background(widget, work: Callable[[], Any], on_done: Callable[[Any], 
     def worker():
         try:
             result = work()
-        except BaseException as exc:  # noqa: BLE001 - handed to on_error on the Tk thread
+        except BaseException as exc:
             pump.results.put((widget, on_error, exc))
         else:
             pump.results.put((widget, on_done, result))
@@ -95,3 +100,12 @@ def busy(widget) -> int:
     """How many background jobs of this widget's application are still running (for tests)."""
     pump = getattr(widget._root(), "_xconn_pump", None)
     return pump.pending if pump else 0
+
+
+def runner(widget) -> Callable[[Callable[[], Any], Callable[[Any], None], Callable[[BaseException], None]], None]:
+    """``run_in_background`` bound to ``widget``, in the shape core.authflow's Runner has."""
+
+    def run(work, on_done, on_error) -> None:
+        run_in_background(widget, work, on_done, on_error)
+
+    return run

@@ -1,304 +1,586 @@
 """Connection Definition: name, Client ID, Application URL, scopes, Authorize, Tenant, Save.
 
-Authorize runs the loopback flow on worker threads (``run_in_background``) while the dialog
-counts down; a pasted address is the fallback when the browser cannot reach the app.
+The Authorize part is core.authflow's state machine; this dialog renders its FlowView (authbox.py),
+asks core.authflow.save_rule / next_step what Save and Enter do, and runs every blocking call
+through ``run_in_background`` (the flow's runner). Enter does the next step (Authorize, then Save),
+Escape asks first while waiting for Xero or while a new authorization is not saved.
 """
 
 from __future__ import annotations
 
-import tkinter as tk
-
 import customtkinter as ctk
 
 from ..core import validate
+from ..core.authflow import AuthFlow, FlowView, Phase, SaveRule, XeroCheck, next_step, save_rule
 from ..core.errors import InvalidInput
-from ..core.model import DEFAULT_SCOPES
-from .background import run_in_background
-from .dialogs import Modal
-from .widgets.fields import ValidatedField
-from .widgets.theme import DANGER, DANGER_HOVER, ERROR_TEXT, GAP, MUTED_TEXT, OK_TEXT, PAD, header_font
+from ..core.model import Status, Tenant, current_user, new_id
+from ..core.settings import PRECHECK_DELAY_MS
+from ..core.text import visible
+from .attention import bring_to_front
+from .authbox import AuthBox, Idle
+from .background import run_in_background, runner
+from .dialogs import Modal, tone_colour
+from .scopes import ScopesRow
+from .widgets.fields import Field
+from .widgets.keys import Button, Choice, focus
+from .widgets.theme import GAP, MUTED_TEXT, NOTE_BG, NOTE_TEXT, PAD, header_font, scaled, small_font
 
-WAIT_SECONDS = 90
-TIP = ("Tip: log in to Xero in your web browser first (including any two-step prompt), "
-       "so the authorization does not time out.")
-REAUTH_TEXT = ("Xero no longer accepts this connection's authorization (it expired after 60 days unused or was "
-               "revoked). Press Authorize to fix it.")
-NO_TENANT = "Authorize first"
-WAIT_TEXT_WIDTH = 224  # "Waiting for Xero… 90 s" / "✓ Connected to Xero as …" wrap at this width
-PASTE_TEXT_WIDTH = 520  # the paste hint (long after a time-out) wraps inside the Authorize box
+FIRST = (
+    "Log in to Xero in your web browser first (two-step prompt included), then press Authorize and Allow "
+    "access on Xero's page."
+)
+CHOOSE = "Choose an organisation…"
+NONE_YET = "Authorize first"
+FIELD_WIDTH = 400
 
 
 class DefinitionDialog(Modal):
-    def __init__(self, master, service, connection_id=None, dialogs=None, *, on_saved=None,
-                 needs_reauthorization: bool = False):
-        super().__init__(master, "Connection Definition" if connection_id else "Add Connection")
-        from .authorize import AuthorizeFlow
+    """Add (key None) or edit a connection. ``row``: the table's ConnectionRow (no disk read to open);
+    ``reauthorize``: start the wait at once (the one-click Re-authorize)."""
 
-        self.service = service
-        self.dialogs = dialogs
-        self.connection_id = connection_id
-        self.on_saved = on_saved
-        self.needs_reauthorization = needs_reauthorization
-        self.connection = None
-        self.tenants = None  # list[Tenant] once known
-        self.saved_tenant_id = ""
-        self.busy = False
+    def __init__(
+        self,
+        master,
+        service,
+        key=None,
+        *,
+        dialogs,
+        row=None,
+        may_change: bool = True,
+        on_saved=None,
+        reauthorize: bool = False,
+    ):
+        super().__init__(master, "Connection Definition")
+        self.service, self.key, self.dialogs, self.on_saved = service, key, dialogs, on_saved
+        self.row = row
+        self.connection = row.connection if row is not None else None
+        self.may_change = may_change
+        self.draft_id = None if key else new_id()  # every attempt in Add authorizes under this one id
+        self.tenants: list[Tenant] = []
+        self.saving = False
+        self._tick_job = None
+        self._check_job = None
+        self._last_phase = Phase.IDLE
+        self.flow = AuthFlow(service, runner(self), self._flow_changed)
+        self.xero_check = XeroCheck(service, runner(self), self._check_changed)
+        self.flow.known_verdict = self.xero_check.known
         self._build()
-        self.flow = AuthorizeFlow(self)
-        self.show()
-        self.name_field.entry.focus_set()
-        if connection_id:
-            self._set_enabled(False)
-            run_in_background(self, lambda: service.get(connection_id), self._loaded, self._load_failed)
-        else:
-            self.scopes_box.insert("1.0", " ".join(DEFAULT_SCOPES))
+        self.set_tab_order(self._tab_items)
+        if self.connection is not None:
+            self._fill(self.connection)
+        self._render()
+        first = self.name_field.entry if may_change else self.authbox.authorize_button
+        self.show(first)
+        if reauthorize:
+            self.after_idle(self.authorize)
+        elif self.connection is not None and may_change and self._authorized_before():
+            run_in_background(self, lambda: service.tenants(key), self._tenants_loaded, lambda _e: None)
 
-    # -- layout ----------------------------------------------------------------------------
+    # -- layout -----------------------------------------------------------------------------------------
     def _build(self) -> None:
-        outer = ctk.CTkFrame(self, fg_color="transparent")
-        outer.pack(fill="both", expand=True, padx=PAD * 2, pady=(PAD * 2, PAD))
-        outer.grid_columnconfigure(1, weight=1)
-        self.form = outer
-        ctk.CTkLabel(outer, text="Connection Definition", font=header_font(), anchor="w").grid(
-            row=0, column=0, columnspan=3, sticky="w")
-        self.subtitle = ctk.CTkLabel(outer, text="A new connection to one Xero organisation" if not self.connection_id
-                                     else "Loading…", text_color=MUTED_TEXT, anchor="w")
-        self.subtitle.grid(row=1, column=0, columnspan=3, sticky="w", pady=(0, GAP))
-        self.reauth_label = ctk.CTkLabel(outer, text=REAUTH_TEXT, text_color=ERROR_TEXT, anchor="w", justify="left",
-                                         wraplength=540, font=ctk.CTkFont(size=13, weight="bold"))
-        if self.needs_reauthorization:
-            self.reauth_label.grid(row=2, column=0, columnspan=3, sticky="ew", pady=(0, GAP))
-        self.name_field = ValidatedField(outer, 3, "Display name", validate.name, placeholder="e.g. Head office")
-        self.client_field = ValidatedField(outer, 5, "Xero Client ID", validate.client_id,
-                                           placeholder="32 letters and digits from developer.xero.com")
-        self.url_field = ValidatedField(outer, 7, "Application URL & port", validate.redirect_url,
-                                        placeholder="http://localhost:5000/callback")
-        self.advanced_button = ctk.CTkButton(outer, text="▸ Advanced: scopes", width=10, fg_color="transparent",
-                                             text_color=("gray25", "gray75"), hover_color=("gray85", "gray25"),
-                                             anchor="w", command=self.toggle_advanced)
-        self.advanced_button.grid(row=9, column=1, sticky="w", pady=(GAP, 0))
-        self.advanced = ctk.CTkFrame(outer, fg_color="transparent")
-        self.scopes_box = ctk.CTkTextbox(self.advanced, height=64, width=380, wrap="word", border_width=2)
-        self.scopes_box.pack(fill="x")
-        self.scopes_message = ctk.CTkLabel(self.advanced, text="Space-separated Xero scopes; offline_access is required.",
-                                           text_color=MUTED_TEXT, anchor="w", justify="left", wraplength=380,
-                                           font=ctk.CTkFont(size=12))
-        self.scopes_message.pack(fill="x")
-        self.scopes_box.bind("<KeyRelease>", lambda _e: self.validate_scopes())
+        form = self.form = ctk.CTkFrame(self, fg_color="transparent")
+        form.pack(fill="both", expand=True, padx=PAD * 2, pady=(PAD * 2, 0))
+        form.grid_columnconfigure(1, weight=1)
+        ctk.CTkLabel(form, text="Connection Definition", font=header_font(), anchor="w").grid(
+            row=0, column=0, columnspan=3, sticky="w"
+        )
+        c = self.connection
+        self.subtitle = ctk.CTkLabel(
+            form,
+            text=f"Editing '{visible(c.name)}'" if c else "A new connection to one Xero organisation",
+            text_color=MUTED_TEXT,
+            anchor="w",
+        )
+        self.subtitle.grid(row=1, column=0, columnspan=3, sticky="w")
+        if not self.may_change:
+            ctk.CTkLabel(
+                form,
+                text="Only list administrators change this definition; you can authorize it for yourself.",
+                fg_color=NOTE_BG,
+                text_color=NOTE_TEXT,
+                corner_radius=6,
+                anchor="w",
+                justify="left",
+                wraplength=scaled(self, 560),
+            ).grid(row=2, column=0, columnspan=3, sticky="ew", pady=(GAP, 0), ipadx=GAP)
+        self.name_field = Field(
+            form,
+            3,
+            "Display name",
+            validate.name,
+            placeholder="e.g. Head office",
+            width=FIELD_WIDTH,
+            on_change=self._changed,
+        )
+        self.client_field = Field(
+            form,
+            5,
+            "Xero Client ID",
+            validate.client_id,
+            width=FIELD_WIDTH,
+            placeholder="32 letters and digits from developer.xero.com",
+            on_change=self._changed,
+        )
+        self.url_field = Field(
+            form,
+            7,
+            "Application URL & port",
+            validate.redirect_url,
+            width=FIELD_WIDTH,
+            placeholder="http://localhost:5000/callback",
+            on_change=self._changed,
+            tooltip="The Redirect URI of your app at developer.xero.com, exactly",
+        )
+        self.check_line = ctk.CTkLabel(
+            form, text="", anchor="w", justify="left", font=small_font(), wraplength=scaled(self, FIELD_WIDTH)
+        )
+        self.check_line.grid(row=9, column=1, columnspan=2, sticky="new")
+        form.grid_rowconfigure(9, minsize=scaled(self, 18))
+        self.scopes = ScopesRow(form, 10, self._changed)
+        self.authbox = AuthBox(form, on_authorize=self.authorize, on_copy=self.copy_link, on_finish=self.finish)
+        self.authbox.grid(row=13, column=0, columnspan=3, sticky="ew", pady=(GAP, 0))
+        ctk.CTkLabel(form, text="Tenant", anchor="w").grid(
+            row=14, column=0, sticky="w", padx=(0, GAP * 2), pady=(PAD, 0)
+        )
+        self.tenant_menu = Choice(
+            form,
+            values=[NONE_YET],
+            width=FIELD_WIDTH,
+            dynamic_resizing=False,
+            command=lambda _v: self._render(),
+            state="disabled",
+            tooltip="The Xero organisation this connection sends documents to",
+        )
+        self.tenant_menu.set(NONE_YET)
+        self.tenant_menu.grid(row=14, column=1, columnspan=2, sticky="ew", pady=(PAD, 0))
+        self.tenant_note = ctk.CTkLabel(
+            form, text="", anchor="nw", justify="left", font=small_font(), wraplength=scaled(self, FIELD_WIDTH)
+        )
+        self.tenant_note.grid(row=15, column=1, columnspan=2, sticky="new")
+        form.grid_rowconfigure(15, minsize=scaled(self, 18))
 
-        tip = self.tip_label = ctk.CTkLabel(outer, text=TIP, text_color=MUTED_TEXT, anchor="w", justify="left", wraplength=540,
-                           font=ctk.CTkFont(size=12))
-        tip.grid(row=11, column=0, columnspan=3, sticky="ew", pady=(PAD, GAP))
+        bar = ctk.CTkFrame(self, fg_color="transparent")
+        bar.pack(fill="x", padx=PAD * 2, pady=(GAP, PAD * 2))
+        bar.grid_columnconfigure(0, weight=1)
+        self.reason = ctk.CTkLabel(
+            bar, text="", anchor="w", justify="left", font=small_font(), wraplength=scaled(self, 300)
+        )
+        self.reason.grid(row=0, column=0, sticky="w")
+        self.save_button = Button(bar, "Save", width=120, command=self.save)
+        self.save_button.grid(row=0, column=1, padx=(GAP, 0))
+        self.cancel_button = Button(
+            bar, "Cancel", kind="secondary", width=96, command=self.cancel, tooltip="Close without saving (Escape)"
+        )
+        self.cancel_button.grid(row=0, column=2, padx=(GAP, 0))
 
-        auth = ctk.CTkFrame(outer, fg_color=("gray90", "gray20"), corner_radius=8)
-        auth.grid(row=12, column=0, columnspan=3, sticky="ew", pady=(0, GAP))
-        auth.grid_columnconfigure(1, weight=1)
-        self.auth_box = auth
-        self.authorize_button = ctk.CTkButton(auth, text="Authorize", width=120, command=self.authorize)
-        if self.needs_reauthorization:
-            self.authorize_button.configure(fg_color=DANGER, hover_color=DANGER_HOVER, border_width=2,
-                                            border_color=("#7F0000", "#FFCDD2"))
-        self.authorize_button.grid(row=0, column=0, padx=PAD, pady=PAD, sticky="w")
-        self.wait_label = ctk.CTkLabel(auth, text="Not authorized yet.", anchor="w", text_color=MUTED_TEXT,
-                                       justify="left", wraplength=WAIT_TEXT_WIDTH)
-        self.wait_label.grid(row=0, column=1, sticky="ew")
-        self.copy_link_button = ctk.CTkButton(auth, text="Copy link", width=90, fg_color="transparent",
-                                              border_width=1, text_color=("gray10", "gray90"))
-        self.cancel_wait_button = ctk.CTkButton(auth, text="Cancel", width=80, fg_color="transparent", border_width=1,
-                                                text_color=("gray10", "gray90"))
-        # The same width waiting and connected: the countdown's column and the Copy link / Cancel
-        # columns keep their widths when those buttons are hidden, and the texts wrap inside them.
-        scale = ctk.ScalingTracker.get_widget_scaling(auth)
-        auth.grid_columnconfigure(1, minsize=round(WAIT_TEXT_WIDTH * scale))
-        auth.grid_columnconfigure(2, minsize=round((90 + GAP) * scale))
-        auth.grid_columnconfigure(3, minsize=round((80 + GAP + PAD) * scale))
-        self.paste_frame = ctk.CTkFrame(auth, fg_color="transparent")
-        self.paste_frame.grid_columnconfigure(0, weight=1)
-        self.paste_label = ctk.CTkLabel(self.paste_frame, text="Browser could not reach xconn? Paste the address the "
-                                        "browser ended on:", anchor="w", justify="left", font=ctk.CTkFont(size=12),
-                                        wraplength=PASTE_TEXT_WIDTH)
-        self.paste_label.grid(row=0, column=0, columnspan=2, sticky="w")
-        self.paste_var = tk.StringVar(self)
-        self.paste_entry = ctk.CTkEntry(self.paste_frame, textvariable=self.paste_var,
-                                        placeholder_text="http://localhost:…/callback?code=…&state=…")
-        self.paste_entry.grid(row=1, column=0, sticky="ew", pady=(2, 0))
-        self.finish_button = ctk.CTkButton(self.paste_frame, text="Finish", width=80)
-        self.finish_button.grid(row=1, column=1, padx=(GAP, 0), pady=(2, 0))
+    def _tab_items(self):
+        box = self.authbox
+        return [
+            self.name_field.entry,
+            self.client_field.entry,
+            self.url_field.entry,
+            self.scopes.choice,
+            box.authorize_button,
+            box.copy_link_button,
+            box.paste_entry,
+            box.finish_button,
+            self.tenant_menu,
+            self.save_button,
+            self.cancel_button,
+        ]
 
-        ctk.CTkLabel(outer, text="Tenant", anchor="w").grid(row=13, column=0, sticky="w", padx=(0, GAP * 2),
-                                                            pady=(GAP, 0))
-        self.tenant_menu = ctk.CTkOptionMenu(outer, values=[NO_TENANT], width=380, state="disabled", dynamic_resizing=False)
-        self.tenant_menu.grid(row=13, column=1, sticky="ew", pady=(GAP, 0))
-        self.tenant_note = ctk.CTkLabel(outer, text="The organisations appear here once the connection is authorized.",
-                                        text_color=MUTED_TEXT, anchor="w", font=ctk.CTkFont(size=12), height=18)
-        self.tenant_note.grid(row=14, column=1, sticky="w")
-
-        buttons = ctk.CTkFrame(self, fg_color="transparent")
-        buttons.pack(fill="x", padx=PAD * 2, pady=(PAD, PAD * 2))
-        self.cancel_button = ctk.CTkButton(buttons, text="Cancel", width=96, command=self.cancel, fg_color="transparent",
-                                           border_width=1, text_color=("gray10", "gray90"))
-        self.cancel_button.pack(side="right")
-        self.save_button = ctk.CTkButton(buttons, text="Save", width=96, command=self.save)
-        self.save_button.pack(side="right", padx=(0, GAP))
-        self.bind("<Return>", lambda e: None if e.widget is self.paste_entry else self.save())
-
-    def toggle_advanced(self, show: bool | None = None) -> None:
-        visible = bool(self.advanced.winfo_manager())
-        show = not visible if show is None else show
-        if show:
-            self.advanced.grid(row=10, column=1, sticky="ew", pady=(0, GAP))
-            self.advanced_button.configure(text="▾ Advanced: scopes")
-        else:
-            self.advanced.grid_forget()
-            self.advanced_button.configure(text="▸ Advanced: scopes")
-
-    # -- values ----------------------------------------------------------------------------
-    def _loaded(self, conn) -> None:
-        self.connection = conn
-        self.name_field.set(conn.name)
+    def _fill(self, conn) -> None:
+        self.name_field.set(visible(conn.name))
         self.client_field.set(conn.client_id)
         self.url_field.set(conn.redirect_url)
-        self.scopes_box.delete("1.0", "end")
-        self.scopes_box.insert("1.0", " ".join(conn.scopes))
-        self.saved_tenant_id = conn.tenant_id
-        self.subtitle.configure(text=f"Editing '{conn.name}'")
-        self._set_enabled(True)
-        if conn.tenant_name:
-            self.tenant_menu.configure(values=[conn.tenant_name])
-            self.tenant_menu.set(conn.tenant_name)
-        grant = conn.grant_for()
-        if grant and not grant.needs_reauthorization and not self.needs_reauthorization:
-            self.wait_label.configure(text="Authorized. Authorize again only to change what it can reach.",
-                                      text_color=MUTED_TEXT)
-            run_in_background(self, lambda: self.service.tenants(conn.id), self.set_tenants, lambda _e: None)
+        self.scopes.set(conn.scopes, saved=True)
+        if conn.tenant_id:
+            name = visible(conn.tenant_name) or conn.tenant_id
+            self.tenant_menu.configure(values=[name])
+            self.tenant_menu.set(name)
+        for field in (self.name_field, self.client_field, self.url_field):
+            field.enable(self.may_change)
+        self.scopes.enable(self.may_change)
 
-    def _load_failed(self, exc) -> None:
-        self.close()
-        self.dialogs.error(exc)
-
-    def _set_enabled(self, on: bool) -> None:
-        for f in (self.name_field, self.client_field, self.url_field):
-            f.enable(on)
-        for b in (self.save_button, self.authorize_button):
-            b.configure(state="normal" if on else "disabled")
-
-    def scopes(self) -> list[str]:
-        return self.scopes_box.get("1.0", "end").split()
-
-    def validate_scopes(self) -> bool:
-        try:
-            validate.scopes(self.scopes())
-        except InvalidInput as exc:
-            self.scopes_message.configure(text=f"{exc.message} {exc.next_step}".strip(), text_color=ERROR_TEXT)
-            return False
-        self.scopes_message.configure(text="✓", text_color=OK_TEXT)
-        return True
-
+    # -- what the person typed ------------------------------------------------------------------------
     def values(self) -> dict:
-        return {"name": self.name_field.get().strip(), "client_id": self.client_field.get().strip(),
-                "redirect_url": self.url_field.get().strip(), "scopes": self.scopes()}
+        values = {
+            "name": self.name_field.get().strip(),
+            "client_id": self.client_field.get().strip(),
+            "redirect_url": self.url_field.get().strip(),
+            "scopes": self.scopes.get(),
+        }
+        if self.draft_id:
+            values["connection_id"] = self.draft_id
+        return values
 
-    def validate_all(self) -> bool:
-        ok = all([f.validate() for f in (self.name_field, self.client_field, self.url_field)])
-        if not self.validate_scopes():
-            self.toggle_advanced(True)
-            ok = False
-        return ok
+    def fields_valid(self) -> bool:
+        try:
+            validate.scopes(self.scopes.get())
+        except InvalidInput:
+            return False
+        return all(f.valid for f in (self.name_field, self.client_field, self.url_field))
 
-    def set_tenants(self, tenants) -> None:
-        """Fill the Tenant drop-down; select the saved tenant, or the only one."""
-        self.tenants = list(tenants)
-        names = self.tenant_names()
+    def _require_fields(self) -> bool:
+        """Show every problem (empty fields too); focus the first field that has one."""
+        fields = (self.name_field, self.client_field, self.url_field)
+        results = [f.require() for f in fields]
+        for ok, f in zip(results, fields, strict=True):
+            if not ok:
+                focus(f.entry)
+                return False
+        return self.fields_valid()
+
+    def dirty(self) -> bool:
+        """Would Save change the definition (fields, scopes or organisation)?"""
+        c = self.connection
+        if c is None:
+            return True
+        v = self.values()
+        chosen = self.chosen_tenant()
+        return (
+            v["name"] != visible(c.name)
+            or v["client_id"] != c.client_id
+            or v["redirect_url"] != c.redirect_url
+            or set(v["scopes"]) != set(c.scopes)
+            or (chosen is not None and chosen.tenant_id != c.tenant_id)
+        )
+
+    def _changed(self) -> None:
+        """A field or the scopes changed: ask Xero about them once typing stops; Save's rule again."""
+        token = self.xero_check.changed()
+        if self._check_job is not None:
+            self.after_cancel(self._check_job)
+        self._check_job = self.after(PRECHECK_DELAY_MS, lambda: self._fire_check(token))
+        if not self.fields_valid():
+            self.check_line.configure(text="")
+        self._render()
+
+    def _fire_check(self, token: int) -> None:
+        self._check_job = None
+        self.xero_check.fire(token, self.values() if self.fields_valid() else None)
+
+    def _check_changed(self, text: str, tone: str) -> None:
+        self.check_line.configure(text=text, text_color=tone_colour(tone))
+
+    # -- rendering ------------------------------------------------------------------------------------
+    def _authorized_before(self) -> bool:
+        row = self.row
+        return (
+            row is not None
+            and row.grant is not None
+            and row.status not in (Status.NOT_AUTHORIZED, Status.NEEDS_REAUTHORIZATION)
+        )
+
+    def idle(self) -> Idle:
+        row, user = self.row, current_user()
+        if row is None:
+            return Idle("Not authorized yet.", FIRST)
+        status, text = row.status, visible(row.status_text)
+        if status is Status.NEEDS_REAUTHORIZATION:
+            why = (
+                visible(row.grant.reason)
+                if row.grant and row.grant.reason
+                else "it expired after 60 days unused or was revoked"
+            )
+            return Idle(
+                f"Xero no longer accepts the authorization for {user}.",
+                f"Why: {why}. Log in to Xero in your browser, press Re-authorize, then Allow access.",
+                "error",
+                "Re-authorize",
+                True,
+            )
+        if status is Status.CANT_REACH:
+            return Idle(
+                f"{text} for {user}.",
+                "Re-authorize and tick that organisation on Xero's page, or ask a "
+                "list administrator to pick another one.",
+                "error",
+                "Re-authorize",
+                True,
+            )
+        if status is Status.NOT_AUTHORIZED:
+            headline = f"{text}." if "changed" in text else f"Not authorized for {user} yet."
+            return Idle(headline, FIRST)
+        if status is Status.NO_ORGANISATION:
+            return Idle(
+                f"Authorized for {user}; no organisation chosen.",
+                "Choose one in the Tenant list, then Save.",
+                "warn",
+                "Authorize again",
+            )
+        return Idle(
+            f"{text} for {user}.",
+            "Authorize again only to change the organisations it can reach.",
+            "ok",
+            "Authorize again",
+        )
+
+    def rule(self) -> SaveRule:
+        c = self.connection
+        return save_rule(
+            may_change=self.may_change,
+            fields_valid=self.fields_valid(),
+            view=self.flow.view,
+            tenant_chosen=self.chosen_tenant() is not None,
+            already_authorized=self._authorized_before(),
+            has_saved_tenant=bool(c and c.tenant_id),
+        )
+
+    def _render(self) -> None:
+        if self.closed:
+            return
+        view = self.flow.view
+        self.authbox.render(view, self.idle())
+        rule = self.rule()
+        label = "Done" if rule.label == "Save" and self.key and not self.dirty() else rule.label
+        self.save_button.configure(text=label)
+        self.save_button.set_enabled(rule.enabled and not self.saving)
+        reason, tone = rule.reason, "warn" if not rule.enabled else "muted"
+        if not self.fields_valid() and self.may_change and not view.busy:
+            wrong = [f.label.cget("text") for f in (self.name_field, self.client_field, self.url_field) if not f.valid]
+            reason = f"Fill in or correct: {', '.join(wrong)}." if wrong else "Correct the scopes first."
+        if rule.enabled and self.connection is not None and self._definition_changed() and not view.authorized:
+            reason, tone = "Saving this change means everyone using it must authorize it again.", "warn"
+        self.reason.configure(
+            text=reason if (not rule.enabled or rule.label != "Save" or tone == "warn") else "",
+            text_color=tone_colour(tone),
+        )
+        self._render_tenant_note(view)
+
+    def _definition_changed(self) -> bool:
+        c, v = self.connection, self.values()
+        if c is None:
+            return False
+        return v["client_id"] != c.client_id or v["redirect_url"] != c.redirect_url or set(v["scopes"]) != set(c.scopes)
+
+    def _render_tenant_note(self, view: FlowView) -> None:
+        n = len(self.tenants)
+        if not self.may_change:
+            text, tone = "Only list administrators choose the organisation.", "muted"
+        elif view.authorized and not n:
+            text, tone = "No organisation is connected: authorize again and tick one on Xero's page.", "error"
+        elif n and self.chosen_tenant() is None:
+            text, tone = f"Choose one of the {n} organisations.", "warn"
+        elif n > 1:
+            text, tone = f"{n} organisations can be used.", "muted"
+        elif not n and not (self.connection and self.connection.tenant_id):
+            text, tone = "The organisations appear here once it is authorized.", "muted"
+        else:
+            text, tone = "", "muted"
+        self.tenant_note.configure(text=text, text_color=tone_colour(tone))
+
+    # -- the flow --------------------------------------------------------------------------------------
+    def _flow_changed(self, view: FlowView) -> None:
+        if self.closed:
+            return
+        if view.phase is Phase.WAITING and self._tick_job is None:
+            self._tick_job = self.after(1000, self._tick)
+        arrived = view.phase is Phase.CHOOSING and self._last_phase is not Phase.CHOOSING
+        self._last_phase = view.phase
+        if arrived and view.authorized:
+            self._show_tenants(list(view.tenants), view.suggested)
+            self._render()
+            bring_to_front(self)
+            self._focus_next_step()
+            return
+        self._render()
+
+    def _tick(self) -> None:
+        self._tick_job = None
+        if self.closed or self.flow.view.phase is not Phase.WAITING:
+            return
+        self.flow.tick()
+        self._tick_job = self.after(1000, self._tick)
+
+    def _focus_next_step(self) -> None:
+        if self.save_button.enabled:
+            focus(self.save_button)
+        elif self.tenants and self.may_change:
+            focus(self.tenant_menu)
+        else:
+            focus(self.authbox.authorize_button)
+
+    def _show_tenants(self, tenants: list[Tenant], suggested: Tenant | None) -> None:
+        self.tenants = tenants
+        names = self._tenant_names()
         if not names:
             self.tenant_menu.configure(values=["No organisation connected"], state="disabled")
             self.tenant_menu.set("No organisation connected")
-            self.tenant_note.configure(text="Authorize again and tick at least one organisation in Xero.",
-                                       text_color=ERROR_TEXT)
             return
-        self.tenant_menu.configure(values=names, state="normal")
-        chosen = [n for n, t in zip(names, self.tenants) if t.tenant_id == self.saved_tenant_id]
-        if chosen:
-            self.tenant_menu.set(chosen[0])
-        elif len(names) == 1:
-            self.tenant_menu.set(names[0])
-        else:
-            self.tenant_menu.set("Choose an organisation…")
-        self.tenant_note.configure(text=f"{len(names)} organisation{'s' if len(names) != 1 else ''} available.",
-                                   text_color=MUTED_TEXT)
+        self.tenant_menu.configure(values=names, state="normal" if self.may_change else "disabled")
+        wanted = suggested.tenant_id if suggested else (self.connection.tenant_id if self.connection else "")
+        chosen = [n for n, t in zip(names, tenants, strict=True) if t.tenant_id == wanted]
+        self.tenant_menu.set(chosen[0] if chosen else CHOOSE)
 
-    def tenant_names(self) -> list[str]:
-        names = [t.tenant_name for t in self.tenants or []]
-        return [f"{n} ({t.tenant_id[:8]})" if names.count(n) > 1 else n for n, t in zip(names, self.tenants or [])]
+    def _tenants_loaded(self, tenants) -> None:
+        if self.flow.view.authorized or self.closed:
+            return
+        self._show_tenants(list(tenants), None)
+        self._render()
 
-    def chosen_tenant(self):
-        names = self.tenant_names()
+    def _tenant_names(self) -> list[str]:
+        names = [visible(t.tenant_name) for t in self.tenants]
+        return [
+            f"{n} ({t.tenant_id[:8]})" if names.count(n) > 1 else n for n, t in zip(names, self.tenants, strict=True)
+        ]
+
+    def chosen_tenant(self) -> Tenant | None:
         current = self.tenant_menu.get()
-        return next((t for n, t in zip(names, self.tenants or []) if n == current), None)
+        return next((t for n, t in zip(self._tenant_names(), self.tenants, strict=True) if n == current), None)
 
-    # -- actions ---------------------------------------------------------------------------
+    # -- buttons -----------------------------------------------------------------------------------------
     def authorize(self) -> None:
-        if self.busy:
+        """Authorize (or Stop waiting while waiting, Authorize again / Try again after)."""
+        if self.flow.view.busy:
+            self.flow.cancel()
             return
-        if not self.validate_all():
+        if self.may_change and not self._require_fields():
             return
-        self.flow.start(self.values())
+        if self.flow.unsaved_grant:  # a new attempt replaces this dialog's grant: put back what was there
+            self.flow.discard(self._start)
+        else:
+            self._start()
+
+    def _start(self) -> None:
+        if not self.closed:
+            self.flow.start(self.key, self.values())
+
+    def copy_link(self) -> None:
+        url = self.flow.view.url
+        if not url:
+            return
+        self.clipboard_clear()
+        self.clipboard_append(url)
+        button = self.authbox.copy_link_button
+        button.configure(text="Copied ✓")
+        self.after(2000, lambda: button.winfo_exists() and button.configure(text="Copy link"))
+
+    def finish(self) -> None:
+        self.flow.paste(self.authbox.paste_entry.get())
+
+    def enter(self) -> None:
+        step = next_step(self.flow.view, self.rule())
+        if step == "authorize":
+            self.authorize()
+        elif step == "save":
+            self.save()
+        else:
+            self.bell()
 
     def save(self) -> None:
-        if self.busy or self.flow.active:
+        if self.saving or (self.may_change and not self._require_fields()):
             return
-        if not self.validate_all():
+        if not self.rule().enabled:
+            self.bell()
             return
-        values, cid, tenant = self.values(), self.connection_id, self.chosen_tenant()
-        tenants = list(self.tenants or [])
-        saved_tenant = self.saved_tenant_id
-        service = self.service
+        service, key, values = self.service, self.key, self.values()
+        outcome, tenant, dirty = self.flow.outcome, self.chosen_tenant(), self.dirty()
+        may_change, saved_tenant = self.may_change, self.connection.tenant_id if self.connection else ""
 
         def work():
-            if cid is None:
-                return service.add(**values).id
-            service.edit(cid, **values)
-            if tenant is not None and tenant.tenant_id != saved_tenant:
-                service.choose_tenant(cid, tenant, tenants)
-            return cid
+            if not may_change:
+                if outcome is not None:
+                    service.accept(outcome)
+                return key
+            if key is None:
+                draft = values.pop("connection_id", None)
+                return service.add(**values, tenant=tenant, connection_id=draft if outcome else None).id
+            values.pop("connection_id", None)
+            if dirty:
+                service.edit(key, **values, tenant=tenant if tenant and tenant.tenant_id != saved_tenant else None)
+            if outcome is not None:
+                service.accept(outcome, tenant)
+            return key
 
-        self.busy = True
-        self.save_button.configure(state="disabled")
+        self.saving = True
+        self._render()
         run_in_background(self, work, self._saved, self._save_failed)
 
-    def _saved(self, cid) -> None:
-        self.busy = False
-        self.saved_id = cid
+    def _saved(self, key) -> None:
+        self.saving = False
+        self.flow.saved()
+        self.saved_key = key
         self.close()
         if self.on_saved:
-            self.on_saved(cid)
+            self.on_saved(key)
 
     def _save_failed(self, exc) -> None:
-        self.busy = False
-        self.save_button.configure(state="normal")
-        self.dialogs.error(exc)
+        self.saving = False
+        self._render()
+        self.dialogs.error(exc, parent=self)
 
     def cancel(self) -> None:
-        self.flow.cancel()
-        changed = self.flow.succeeded
+        """The Cancel button: stop waiting; in Add a new grant is removed, in Edit the person is asked."""
+        self._leave(asked_by_escape=False)
+
+    def escape(self) -> None:
+        self._leave(asked_by_escape=True)
+
+    def _leave(self, *, asked_by_escape: bool) -> None:
+        view = self.flow.view
+        if (
+            view.busy
+            and asked_by_escape
+            and not self.dialogs.confirm(
+                "Stop waiting for Xero?",
+                "xconn is waiting for you to press Allow access in the browser. If you "
+                "close this window now, Xero's page will not be able to reach xconn.",
+                yes="Stop and close",
+                no="Keep waiting",
+                danger=True,
+                parent=self,
+            )
+        ):
+            return
+        if view.busy:
+            self.flow.cancel()
+        if self.flow.unsaved_grant:
+            if self.key is None:
+                if asked_by_escape and not self.dialogs.confirm(
+                    "Close without saving?",
+                    "The new authorization is removed from this computer and no connection is added.",
+                    yes="Close without saving",
+                    no="Go back",
+                    danger=True,
+                    parent=self,
+                ):
+                    return
+                self._discard_and_close()
+                return
+            answer = self.dialogs.choose(
+                "Keep the new authorization?",
+                f"You authorized '{visible(self.name_field.get())}' again but did "
+                "not save. Keep it (the connection works for you with the new authorization), or discard it (what "
+                "you had before is put back on this computer; nothing changes at Xero)?",
+                ["Keep it", "Discard it", "Go back"],
+                parent=self,
+            )
+            if answer in (None, "Go back"):
+                return
+            if answer == "Discard it":
+                self._discard_and_close()
+                return
+            self.flow.saved()
+            self._close_and_refresh()
+            return
         self.close()
-        if changed and self.on_saved:  # authorization saved the connection already: show it
-            self.on_saved(self.connection_id)
+
+    def _discard_and_close(self) -> None:
+        self.withdraw()
+        self.flow.discard(self._close_and_refresh)
+
+    def _close_and_refresh(self) -> None:
+        self.close()
+        if self.on_saved and self.key:
+            self.on_saved(self.key)
 
     def close(self) -> None:
-        self.flow.cancel()
-        self.flow.stop_timer()
+        if self._tick_job is not None:
+            self.after_cancel(self._tick_job)
+            self._tick_job = None
+        if self._check_job is not None:
+            self.after_cancel(self._check_job)
+            self._check_job = None
+        self.flow.close()
         super().close()
-
-    # -- called by the flow ----------------------------------------------------------------
-    def authorized(self, outcome) -> None:
-        self.connection_id = outcome.connection.id
-        self.connection = outcome.connection
-        self.saved_tenant_id = outcome.connection.tenant_id
-        self.needs_reauthorization = False
-        self.reauth_label.grid_forget()
-        self.authorize_button.configure(fg_color=ctk.ThemeManager.theme["CTkButton"]["fg_color"],
-                                        hover_color=ctk.ThemeManager.theme["CTkButton"]["hover_color"], border_width=0)
-        self.subtitle.configure(text=f"Editing '{outcome.connection.name}'")
-        self.set_tenants(outcome.tenants)
-        if hasattr(self.master, "refresh"):  # the list behind shows the new connection already
-            self.master.refresh()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import customtkinter as ctk
 
+from .keys import Button, Choice, Entry
 from .theme import GAP, MUTED_TEXT, PAD
 
 MENU_MAX = 25  # a list this long or shorter drops down whole
@@ -18,7 +19,7 @@ PICKER_ROWS = 300  # the picker lists at most this many matches (type to narrow)
 SEARCH_DELAY_MS = 120
 
 
-class LongChoice(ctk.CTkOptionMenu):
+class LongChoice(Choice):
     """CTkOptionMenu's look and its get/set/configure(values=..., state=...)/cget("values"), for
     a list of any length. ``fixed`` names (e.g. "(no connection)") always lead the short menu."""
 
@@ -44,9 +45,12 @@ class LongChoice(ctk.CTkOptionMenu):
         shown = (self._fixed + self._all[:MENU_SHOWN])[:MENU_SHOWN]
         if current and current not in shown:
             shown.append(current)
-        return shown + [self.search_label]
+        return [*shown, self.search_label]
 
     # -- the CTkOptionMenu interface -------------------------------------------------------
+    def choices(self) -> list[str]:
+        return self._fixed + self._all
+
     def configure(self, require_redraw=False, **kwargs):
         if "command" in kwargs:
             self._user_command = kwargs.pop("command")
@@ -84,7 +88,12 @@ class LongChoice(ctk.CTkOptionMenu):
         if self._user_command is not None:
             self._user_command(value)
 
-    def open_picker(self) -> "ChoicePicker":
+    def pick(self, value: str) -> None:
+        self._pick(value)
+
+    config = configure
+
+    def open_picker(self) -> ChoicePicker:
         self.picker = ChoicePicker(self, self._picker_title, self._fixed + self._all, self._value, self._picked)
         return self.picker
 
@@ -99,41 +108,38 @@ class ChoicePicker:
 
     def __init__(self, field, title: str, names: list[str], current: str, on_done):
         from ..dialogs import Modal
-        from .theme import make_table
+        from .table import Column, Table
 
         self.names = names
         self._keys = [n.casefold() for n in names]
         self.on_done = on_done
         self._job = None
         self._answered = False
-        self.window = window = Modal(field, title, resizable=True)
+        self.window = window = Modal(field, title, resizable=True, on_escape=self.cancel, on_enter=self.choose)
         window.minsize(360, 360)
         window.grid_columnconfigure(0, weight=1)
         window.grid_rowconfigure(2, weight=1)
-        window.protocol("WM_DELETE_WINDOW", self.cancel)
-        window.bind("<Escape>", lambda _e: self.cancel())
-        self.search = ctk.CTkEntry(window, width=360, placeholder_text=f"Type to search {len(names):,} names")
+        self.search = Entry(window, width=360, placeholder_text=f"Type to search {len(names):,} names")
         self.search.grid(row=0, column=0, sticky="ew", padx=PAD * 2, pady=(PAD * 2, GAP))
         self.count = ctk.CTkLabel(window, text="", text_color=MUTED_TEXT, anchor="w")
         self.count.grid(row=1, column=0, sticky="ew", padx=PAD * 2)
-        frame, self.tree = make_table(window, [("name", "Name", 340)], height=10)
-        frame.grid(row=2, column=0, sticky="nsew", padx=PAD * 2)
+        self.table = Table(window, [Column("name", "Name", 340, grow=1)], height=10)
+        self.tree = self.table.tree
+        self.table.frame.grid(row=2, column=0, sticky="nsew", padx=PAD * 2)
         row = ctk.CTkFrame(window, fg_color="transparent")
         row.grid(row=3, column=0, sticky="ew", padx=PAD * 2, pady=PAD * 2)
-        ctk.CTkButton(row, text="Cancel", width=96, command=self.cancel, fg_color="transparent", border_width=1,
-                      text_color=("gray10", "gray90")).pack(side="right")
-        self.ok_button = ctk.CTkButton(row, text="Choose", width=96, command=self.choose)
+        self.cancel_button = Button(row, "Cancel", kind="secondary", width=96, command=self.cancel)
+        self.cancel_button.pack(side="right")
+        self.ok_button = Button(row, "Choose", width=96, command=self.choose)
         self.ok_button.pack(side="right", padx=(0, GAP))
         self.search.bind("<KeyRelease>", self._key, add="+")
-        self.search.bind("<Return>", lambda _e: self.choose(), add="+")
         self.search.bind("<Down>", lambda _e: self._focus_list(), add="+")
         self.tree.bind("<Double-1>", lambda e: self.choose() if self.tree.identify_row(e.y) else None)
-        self.tree.bind("<Return>", lambda _e: self.choose())
         self.tree.bind("<<TreeviewSelect>>", lambda _e: self._update_button())
         self._applied = None
         self.show_matches(current_first=current)
-        window.show()
-        self.search.focus_set()
+        window.set_tab_order(lambda: [self.search, self.tree, self.ok_button, self.cancel_button])
+        window.show(self.search)
 
     def matches(self) -> list[int]:
         needle = self.search.get().strip().casefold()
@@ -161,12 +167,15 @@ class ChoicePicker:
         for n, i in enumerate(shown):
             tree.insert("", "end", iid=str(i), values=(self.names[i],), tags=("odd" if n % 2 else "even",))
         if len(found) > len(shown):
-            self.count.configure(text=f"{len(found):,} match; the first {len(shown):,} shown. Type to narrow."
-                                 if needle else f"{len(found):,} names; the first {len(shown):,} shown. "
-                                                "Type to search them all.")
+            self.count.configure(
+                text=f"{len(found):,} match; the first {len(shown):,} shown. Type to narrow."
+                if needle
+                else f"{len(found):,} names; the first {len(shown):,} shown. Type to search them all."
+            )
         else:
-            self.count.configure(text=f"{len(found):,} match{'es' if len(found) != 1 else ''}." if needle
-                                 else f"{len(found):,} names.")
+            self.count.configure(
+                text=f"{len(found):,} match{'es' if len(found) != 1 else ''}." if needle else f"{len(found):,} names."
+            )
         pick = None
         if current_first in self.names:
             pick = str(self.names.index(current_first))
@@ -186,7 +195,7 @@ class ChoicePicker:
             self.tree.focus(sel[0])
 
     def _update_button(self) -> None:
-        self.ok_button.configure(state="normal" if self.tree.selection() else "disabled")
+        self.ok_button.set_enabled(bool(self.tree.selection()))
 
     def type(self, text: str) -> None:
         """Put ``text`` in the search box and show the matches at once (tests, and pasted text)."""

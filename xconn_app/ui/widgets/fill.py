@@ -7,8 +7,9 @@ clicks and redraws get their turn in between. Starting a new fill cancels the on
 
 from __future__ import annotations
 
+import contextlib
 import time
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 FIRST = 150  # rows inserted at once: more than a maximised window shows
 CHUNK = 500  # rows per later slice
@@ -29,7 +30,7 @@ class TableFill:
 
     def clear(self) -> None:
         """Remove every row in one Tcl call (``delete`` takes a list; no 10,000-argument tuple)."""
-        w, call = self.tree._w, self.tree.tk.call
+        w, call = str(self.tree), self.tree.tk.call
         call(w, "delete", call(w, "children", ""))
 
     def start(self, items: Sequence, row, on_done: Callable[[], None] | None = None) -> None:
@@ -50,10 +51,8 @@ class TableFill:
 
     def cancel(self) -> None:
         if self._job is not None:
-            try:
+            with contextlib.suppress(Exception):
                 self.tree.after_cancel(self._job)
-            except Exception:  # noqa: BLE001 - the table is gone
-                pass
             self._job = None
         self._on_done = []
         self.done = True
@@ -61,7 +60,7 @@ class TableFill:
     def _slice(self, count: int) -> None:
         self._job = None
         started = time.perf_counter()
-        w, call, row = self.tree._w, self.tree.tk.call, self._row
+        w, call, row = str(self.tree), self.tree.tk.call, self._row
         end = min(len(self._items), self._pos + count)
         for index in range(self._pos, end):
             iid, image, values, tags = row(self._items[index], index)
