@@ -53,7 +53,7 @@ def ensure_display() -> str:
     from xvfb import Xvfb  # the tests' X server: Xvfb picks its own free display (-displayfd)
 
     try:
-        _xvfb = Xvfb().start()
+        _xvfb = Xvfb(wm=False).start()  # figures without a window manager, as measured before
     except RuntimeError as exc:
         raise SystemExit(f"bench: {exc}") from None
     atexit.register(_xvfb.stop)

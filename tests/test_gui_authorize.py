@@ -9,7 +9,6 @@ import sys
 
 import conftest
 import pytest
-from actions import Browser
 from attack import callback_address
 from xvfb import focused, open_edit, pump, row_of, rows
 
@@ -20,16 +19,6 @@ pytest_plugins = ["guifixtures"]  # the display and make_window fixtures
 
 CLIENT_ID = conftest.CLIENT_ID
 TWO = [{"tenantName": "Demo Company (NZ)"}, {"tenantName": "Harbour Logistics Ltd"}]
-
-
-@pytest.fixture
-def browser(standin, monkeypatch):
-    """The default browser: it shows Xero's page; browser.allow() is the person pressing Allow access."""
-    from xconn_app.core.authorization import PendingAuthorization
-
-    b = Browser(standin)
-    monkeypatch.setattr(PendingAuthorization, "open_browser", lambda self: b.open(self.url))
-    return b
 
 
 def phase(dialog) -> Phase:

@@ -65,20 +65,23 @@ class Xvfb:
 
     def _start_wm(self, timeout: float) -> None:
         """openbox on this display; ready once it has set _NET_SUPPORTING_WM_CHECK on the root window."""
+        import tempfile
+
         env = dict(os.environ, DISPLAY=self.name)
-        self.wm_proc = subprocess.Popen(
-            ["openbox", "--sm-disable"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            out = subprocess.run(
-                ["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"], env=env, capture_output=True, text=True
-            ).stdout
-            if "window id" in out:
-                return
-            time.sleep(0.05)
+        with tempfile.TemporaryFile() as said:
+            self.wm_proc = subprocess.Popen(["openbox", "--sm-disable"], env=env, stdout=said, stderr=said)
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                out = subprocess.run(
+                    ["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"], env=env, capture_output=True, text=True
+                ).stdout
+                if "window id" in out:
+                    return
+                time.sleep(0.05)
+            said.seek(0)
+            why = said.read().decode(errors="replace")[-2000:]
         self.stop()
-        raise RuntimeError("openbox did not start")
+        raise RuntimeError(f"openbox did not start: {why}")
 
     def _read_display(self, fd: int, timeout: float) -> int | None:
         import select

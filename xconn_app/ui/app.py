@@ -58,15 +58,16 @@ def save_state(state: dict) -> None:
         log.warning("could not save the window state: %s", exc)
 
 
-def display_scale(root) -> float:
+def display_scale() -> float:
     """150 % and 200 % display scaling on Linux: Xft.dpi (set by GNOME, KDE, xrdb), else the X server's
-    DPI; in quarter steps. Windows and macOS: customtkinter asks the system itself (1.0 here)."""
-    if str(root.tk.call("tk", "windowingsystem")) != "x11":
+    DPI; in quarter steps. Windows and macOS: customtkinter asks the system itself (1.0 here). Read
+    before the window exists, so that it is made at its size."""
+    if not sys.platform.startswith("linux") and "bsd" not in sys.platform:
         return 1.0
     from . import x11
 
-    dpi = x11.xft_dpi() or root.winfo_fpixels("1i")
-    return max(1.0, round(dpi / 96 * 4) / 4)
+    dpi = x11.dpi()
+    return max(1.0, round(dpi / 96 * 4) / 4) if dpi else 1.0
 
 
 class MainWindow(ctk.CTk):
@@ -86,10 +87,10 @@ class MainWindow(ctk.CTk):
             ctk.set_appearance_mode(appearance)
         else:
             appearance = "System"
+        self.scale = display_scale()
+        inner.set_display_scaling(self.scale)
         # WM_CLASS "xconn", "Xconn": docks match the window to xconn.desktop (StartupWMClass=Xconn)
         super().__init__(className="xconn")
-        self.scale = display_scale(self)
-        inner.set_display_scaling(self.scale)
         self.tk.call("tk", "scaling", self.scale * 96 / 72)  # Tk's own fonts (menus) in the same steps
         install_text_keys(self)
         self.service = service

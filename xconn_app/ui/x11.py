@@ -56,6 +56,9 @@ def _lib():
         ctypes.POINTER(ctypes.c_void_p),
         ctypes.POINTER(ctypes.c_uint),
     ]
+    lib.XDefaultScreen.argtypes = [ctypes.c_void_p]
+    for name in ("XDisplayWidth", "XDisplayWidthMM"):
+        getattr(lib, name).argtypes = [ctypes.c_void_p, ctypes.c_int]
     lib.XDefaultRootWindow.restype = ctypes.c_ulong
     lib.XDefaultRootWindow.argtypes = [ctypes.c_void_p]
     lib.XGetWindowProperty.argtypes = [
@@ -90,23 +93,38 @@ class _Display:
             self.lib.XCloseDisplay(self.dpy)
 
 
+def _xft(x: _Display) -> float | None:
+    raw = x.lib.XResourceManagerString(x.dpy)
+    if not raw:
+        return None
+    for line in raw.decode("latin-1").splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "Xft.dpi":
+            try:
+                dpi = float(value.strip())
+            except ValueError:
+                return None
+            return dpi if 48 <= dpi <= 480 else None
+    return None
+
+
 def xft_dpi() -> float | None:
     """Xft.dpi from the X resources (what GNOME, KDE and xrdb set for display scaling), else None."""
     with _Display() as x:
+        return None if x is None else _xft(x)
+
+
+def dpi() -> float | None:
+    """The display's DPI as desktops mean it: Xft.dpi, else the X server's own (Xvfb -dpi); None without X."""
+    with _Display() as x:
         if x is None:
             return None
-        raw = x.lib.XResourceManagerString(x.dpy)
-        if not raw:
-            return None
-        for line in raw.decode("latin-1").splitlines():
-            key, _, value = line.partition(":")
-            if key.strip() == "Xft.dpi":
-                try:
-                    dpi = float(value.strip())
-                except ValueError:
-                    return None
-                return dpi if 48 <= dpi <= 480 else None
-    return None
+        found = _xft(x)
+        if found:
+            return found
+        screen = x.lib.XDefaultScreen(x.dpy)
+        mm = x.lib.XDisplayWidthMM(x.dpy, screen)
+        return x.lib.XDisplayWidth(x.dpy, screen) * 25.4 / mm if mm > 0 else None
 
 
 def parent(window_id: int) -> int | None:
