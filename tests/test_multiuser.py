@@ -533,3 +533,13 @@ def test_a_membership_not_active_yet_says_sign_out_and_back_in(machine):
     assert r.returncode == 5 and "sign out and back in" in r.stderr, r.stderr
     machine.plain.groups_flag = "--init-groups"  # signed in again
     assert machine.plain.run("profile", "add", "Invoices").returncode == 0
+
+
+def test_setup_machine_never_takes_over_a_folder_that_is_not_xconns(machine):
+    other = machine.base / "not-ours"
+    other.mkdir(mode=0o755)
+    (other / "important.conf").write_text("keep me\n")
+    r = machine.root("setup-machine", XCONN_MACHINE_DIR=str(other))
+    assert r.returncode == 1 and "holds nothing of xconn's" in r.stderr, r.stderr
+    st = os.lstat(other)
+    assert stat.S_IMODE(st.st_mode) == 0o755 and st.st_gid == 0

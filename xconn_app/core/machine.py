@@ -141,6 +141,8 @@ def _posix_folder(target: Path, gid: int, report: SetupReport) -> None:
         os.mkdir(target, 0o700)
         st = os.lstat(target)
         report.say(f"Created {target}.")
+    if stat.S_ISDIR(st.st_mode):
+        _check_is_ours(target)
     if not stat.S_ISDIR(st.st_mode):
         aside = _aside_name(target)
         os.rename(target, aside)
@@ -156,6 +158,21 @@ def _posix_folder(target: Path, gid: int, report: SetupReport) -> None:
         _repair_entries(fd, target, gid, report)
     finally:
         os.close(fd)
+
+
+XCONN_NAMES = frozenset({"connections.json", "history.jsonl", "status", ".connections.lock", "legacy-grants.json"})
+
+
+def _check_is_ours(target: Path) -> None:
+    """Refuse to re-own and re-mode a folder that is not xconn's: XCONN_MACHINE_DIR (or a mistake) could
+    name /etc or a home folder, and making that group-writable would hand it to the group."""
+    names = set(os.listdir(target))
+    if names and not names & XCONN_NAMES:
+        raise UnsafeLocation(
+            f"{visible(target)} is not empty and holds nothing of xconn's, so setup-machine will not change its "
+            "owner or modes.",
+            "Choose an empty or new folder for the shared connection list (XCONN_MACHINE_DIR), or the default one.",
+        )
 
 
 def _aside_name(path: Path) -> Path:
