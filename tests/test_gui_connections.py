@@ -9,6 +9,8 @@ import conftest
 import pytest
 from xvfb import pump, row_of, rows
 
+from xconn_app.ui.widgets.ctk_internals import inner_entry
+
 pytestmark = pytest.mark.gui
 pytest_plugins = ["guifixtures"]  # the display and make_window fixtures
 
@@ -78,7 +80,7 @@ def test_first_paint_is_the_frame_and_the_controls_follow_at_once(display, isola
         pump(win, lambda: view.loaded)
         assert [r[0] for r in rows(win)] == ["Head office"]
         assert win.appearance_menu.get() in ("System", "Light", "Dark")
-        assert set(win._root()._xconn_table_style._dots) == {"not_authorized"}  # only the dots in use
+        assert set(view.table.style._dots) == {"not_authorized"}  # only the dots in use
     finally:
         win.destroy()
 
@@ -221,10 +223,10 @@ def test_search_filters_by_name_tenant_and_client_id(make_window, service):
     service.add("Branch", "FEDCBA9876543210FEDCBA9876543210", "http://localhost:5001/callback")
     win = make_window(service)
     view = win.connections
-    view.search._entry.focus_force()
+    inner_entry(view.search).focus_force()
     pump(win, seconds=0.1)
     view.search.insert(0, "bran")
-    view.search._entry.event_generate("<KeyRelease>", keysym="n")  # what typing a key sends
+    inner_entry(view.search).event_generate("<KeyRelease>", keysym="n")  # what typing a key sends
     pump(win, lambda: [r[0] for r in rows(win)] == ["Branch"])
     view.set_search("0123456789ABCDEF")
     assert [r[0] for r in rows(win)] == ["Head office"]
@@ -463,11 +465,13 @@ def test_a_connection_without_an_organisation_is_never_green(make_window, servic
 # -- layout ------------------------------------------------------------------------------------------------------
 def _cut_cells(table):
     """Cells whose text is neither whole nor shortened with "…" (what a cut column shows)."""
+    from xconn_app.ui.widgets.table import cell_room
+
     font = table.style.font
     out = []
     for iid in table.tree.get_children():
         for column, width, shown in zip(table.columns, table.widths, table.shown(iid), strict=True):
-            if font.measure(shown) > width - 4:
+            if font.measure(shown) > cell_room(width, table.style.scale):
                 out.append((column.id, shown))
     return out
 
@@ -514,12 +518,44 @@ def test_one_disabled_style(make_window, service):
     dialog.cancel_button.invoke()
 
 
-def test_table_headings_line_up_with_their_columns(make_window, service):
-    from xconn_app.ui.widgets.table import CELL_PAD, TableStyle
+def _dark_columns(image: str, y0: int, y1: int, x0: int, x1: int) -> list[int]:
+    """x positions (from x0) of dark pixels between rows y0 and y1 of a screenshot (ImageMagick's txt: format)."""
+    import subprocess
+
+    out = subprocess.run(
+        ["convert", image, "-crop", f"{x1 - x0}x{y1 - y0}+{x0}+{y0}", "+repage", "-colorspace", "gray", "txt:-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    xs = []
+    for line in out.splitlines()[1:]:
+        where, _, rest = line.partition(":")
+        if float(rest.split("(")[1].split(",")[0].split(")")[0].split("%")[0]) < 110:
+            xs.append(int(where.split(",")[0]))
+    return xs
+
+
+def test_table_headings_line_up_with_their_columns(make_window, service, tmp_path):
+    """The first pixel of each heading's text and of its cells' text are in the same place."""
+    import subprocess
 
     service.add("Head office", CLIENT_ID, "http://localhost:5000/callback")
     win = make_window(service)
-    style = win.connections.table.style
-    heading_pad = [str(p) for p in style.style.configure(f"{TableStyle.NAME}.Heading", "padding")]
-    cell_pad = [str(p) for p in style.style.configure(f"{TableStyle.NAME}.Cell", "padding")]
-    assert heading_pad[0] == cell_pad[0] == str(round(CELL_PAD * style.scale))
+    win.set_appearance("Light")
+    view = win.connections
+    view.tree.selection_remove(*view.tree.selection())  # a selected row is white on blue
+    pump(win, seconds=0.4)
+    tree, table = view.tree, view.table
+    shot = str(tmp_path / "table.png")
+    subprocess.run(["import", "-window", "root", shot], check=True)
+    top, row_y = tree.winfo_rooty(), tree.bbox(tree.get_children()[0])[1]
+    row_h = tree.bbox(tree.get_children()[0])[3]
+    x = tree.winfo_rootx() + round(34 * table.style.scale)
+    for column, width in zip(table.columns, table.widths, strict=True):
+        heading = _dark_columns(shot, top + 2, top + row_y - 2, x, x + width)
+        cell = _dark_columns(shot, top + row_y + 2, top + row_y + row_h - 2, x, x + width)
+        if heading and cell and table.shown(tree.get_children()[0])[table.columns.index(column)] != "—":
+            assert abs(min(heading) - min(cell)) <= 1, (column.id, min(heading), min(cell))
+        x += width
+    win.set_appearance("System")

@@ -6,6 +6,8 @@ import conftest
 import pytest
 from xvfb import pump, rows
 
+from xconn_app.ui.widgets.ctk_internals import inner_entry
+
 pytestmark = pytest.mark.gui
 pytest_plugins = ["guifixtures"]  # the display and make_window fixtures
 
@@ -179,11 +181,11 @@ def test_ten_thousand_connections_fill_in_slices_and_typing_filters_once(make_wi
     shown = []
     real = view.show_rows
     monkeypatch.setattr(view, "show_rows", lambda *a, **k: (shown.append(view.search_text()), real(*a, **k)))
-    view.search._entry.focus_force()
+    inner_entry(view.search).focus_force()
     for typed in ("c", "co", "con", "conn"):  # four keys in quick succession
         view.search.delete(0, "end")
         view.search.insert(0, typed + "ection 0999")
-        view.search._entry.event_generate("<KeyRelease>", keysym="n")
+        inner_entry(view.search).event_generate("<KeyRelease>", keysym="n")
         win.update()
     pump(win, lambda: shown)
     pump(win, seconds=0.3)

@@ -65,7 +65,7 @@ def look(isolated, service):
 def test_usable_at_150_and_200_percent(look, size, dpi, scale):
     seen = look(size, dpi)
     assert seen["scale"] == seen["table_scale"] == scale
-    assert seen["rowheight"] == round(30 * scale) and seen["cell_pad"] == str(round(6 * scale))
+    assert seen["rowheight"] == round(30 * scale) and seen["cell_pad"] == str(round(6 * scale) - 4)
     assert seen["width"] == round(1000 * scale) and seen["window_inside"]
     assert seen["cut_buttons"] == seen["min_cut_buttons"] == []
     assert seen["cut_cells"] == seen["min_cut_cells"] == []

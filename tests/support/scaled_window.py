@@ -49,10 +49,13 @@ def cut_buttons(widget) -> list[str]:
 
 
 def cut_cells(table) -> list[str]:
+    from xconn_app.ui.widgets.table import cell_room
+
     out = []
     for iid in table.tree.get_children():
         for width, shown, whole in zip(table.widths, table.shown(iid), table.values(iid), strict=True):
-            if (shown != whole and not shown.endswith("…")) or table.style.font.measure(shown) > width:
+            too_wide = table.style.font.measure(shown) > cell_room(width, table.style.scale)
+            if (shown != whole and not shown.endswith("…")) or too_wide:
                 out.append(shown)
     return out
 
@@ -78,7 +81,7 @@ def main() -> int:
         "cut_cells": cut_cells(view.table),
         "rows": [list(view.table.shown(i)) for i in view.tree.get_children()],
     }
-    win.geometry(f"{round(880 * win.scale)}x{round(520 * win.scale)}")  # the minimum size
+    win.geometry("880x520")  # the minimum size (customtkinter scales it)
     pump(win, 0.4)
     out["min_cut_buttons"], out["min_cut_cells"] = cut_buttons(win), cut_cells(view.table)
     dialog = view.add()

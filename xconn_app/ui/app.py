@@ -260,7 +260,8 @@ class MainWindow(ctk.CTk):
         w, h = DEFAULT_SIZE
         geo = self.state_data.get("geometry") or {}
         try:
-            sw, sh = self.winfo_screenwidth(), self.winfo_screenheight()
+            # geometry() is in customtkinter's unscaled units: the screen too (1920 px at 150 % is 1280)
+            sw, sh = round(self.winfo_screenwidth() / self.scale), round(self.winfo_screenheight() / self.scale)
             w = max(MIN_SIZE[0], min(int(geo.get("width", w)), sw))
             h = max(MIN_SIZE[1], min(int(geo.get("height", h)), sh))
             if "x" in geo and "y" in geo:
@@ -278,14 +279,8 @@ class MainWindow(ctk.CTk):
             m = re.match(r"(\d+)x(\d+)\+?(-?\d+)\+?(-?\d+)", self.geometry())
             if not m:
                 return
-            width, height, x, y = (int(v) for v in m.groups())
-            scale = self.scale or 1.0  # saved in customtkinter's unscaled units, as restored
-            self.state_data["geometry"] = {
-                "width": round(width / scale),
-                "height": round(height / scale),
-                "x": x,
-                "y": y,
-            }
+            width, height, x, y = (int(v) for v in m.groups())  # customtkinter's unscaled units, as restored
+            self.state_data["geometry"] = {"width": width, "height": height, "x": x, "y": y}
             save_state(self.state_data)
         except (ValueError, tk.TclError) as exc:
             log.warning("could not read the window geometry: %s", exc)

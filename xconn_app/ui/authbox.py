@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import customtkinter as ctk
 
 from ..core.authflow import FlowView, Phase
+from ..core.text import visible
 from .dialogs import tone_colour
 from .widgets.keys import Button, Entry, press
 from .widgets.theme import BOX_BG, DANGER, GAP, PAD, TEXT, font, scaled, small_font
@@ -46,12 +47,10 @@ class AuthBox(ctk.CTkFrame):
         )
         self.authorize_button.grid(row=0, column=0, sticky="nw", padx=PAD, pady=(PAD, 0))
         self.headline = ctk.CTkLabel(
-            self, text="", anchor="w", justify="left", font=font(14, "bold"), wraplength=scaled(self, TEXT_WIDTH)
+            self, text="", anchor="w", justify="left", font=font(14, "bold"), wraplength=TEXT_WIDTH
         )
         self.headline.grid(row=0, column=1, sticky="ew", pady=(PAD, 0), padx=(0, PAD))
-        self.detail = ctk.CTkLabel(
-            self, text="", anchor="nw", justify="left", font=small_font(), wraplength=scaled(self, TEXT_WIDTH)
-        )
+        self.detail = ctk.CTkLabel(self, text="", anchor="nw", justify="left", font=small_font(), wraplength=TEXT_WIDTH)
         self.detail.grid(row=1, column=1, sticky="new", pady=(0, GAP), padx=(0, PAD))
         self.grid_rowconfigure(1, minsize=scaled(self, 44))
         self.grid_columnconfigure(1, minsize=scaled(self, TEXT_WIDTH))
@@ -70,7 +69,7 @@ class AuthBox(ctk.CTkFrame):
             justify="left",
             font=small_font(),
             text_color=tone_colour("error"),
-            wraplength=scaled(self, 500),
+            wraplength=500,
         )
         self.paste_frame = ctk.CTkFrame(self, fg_color="transparent")
         self.paste_frame.grid_columnconfigure(0, weight=1)
@@ -80,7 +79,7 @@ class AuthBox(ctk.CTkFrame):
             anchor="w",
             justify="left",
             font=small_font(),
-            wraplength=scaled(self, 520),
+            wraplength=520,
         )
         self.paste_label.grid(row=0, column=0, columnspan=2, sticky="w")
         self.paste_entry = Entry(self.paste_frame, placeholder_text="http://localhost:…/callback?code=…&state=…")
@@ -109,12 +108,13 @@ class AuthBox(ctk.CTkFrame):
             headline, detail, tone = view.headline, view.detail, view.tone
             if view.phase is Phase.CHOOSING and view.authorized:
                 detail = (detail + " You can close the browser tab.").strip()
+        headline, detail = visible(headline), visible(detail)
         self.headline.configure(text=headline, text_color=tone_colour(tone) if tone != "busy" else TEXT)
         self.detail.configure(text=detail, text_color=tone_colour("error" if tone == "error" else "muted"))
         self._button(view, idle)
         self._show(self.copy_link_button, bool(view.url), row=1, column=0, sticky="nw", padx=PAD, pady=(GAP, GAP))
         if view.refused_note:
-            self.refused.configure(text=view.refused_note)
+            self.refused.configure(text=visible(view.refused_note))
             self.refused.grid(row=2, column=0, columnspan=2, sticky="ew", padx=PAD, pady=(0, GAP))
         else:
             self.refused.grid_remove()

@@ -60,11 +60,10 @@ def _reraise(exc: BaseException):
 
 
 def _pump_for(widget) -> _Pump:
-    root = widget._root()
-    pump = getattr(root, "_xconn_pump", None)
-    if pump is None:
-        pump = root._xconn_pump = _Pump(root)
-    return pump
+    from .widgets.perwindow import one_per, root_of
+
+    root = root_of(widget)
+    return one_per(root, "pump", lambda: _Pump(root))
 
 
 def run_in_background(
@@ -98,7 +97,9 @@ def run_in_background(
 
 def busy(widget) -> int:
     """How many background jobs of this widget's application are still running (for tests)."""
-    pump = getattr(widget._root(), "_xconn_pump", None)
+    from .widgets.perwindow import get, root_of
+
+    pump = get(root_of(widget), "pump")
     return pump.pending if pump else 0
 
 

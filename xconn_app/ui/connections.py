@@ -49,7 +49,7 @@ def columns(user: str) -> list[Column]:
 
 def status_words(row) -> str:
     """The status cell: the heading already names the user."""
-    return row.status_text.replace(" for this user", "")
+    return visible(row.status_text.replace(" for this user", ""))
 
 
 class ConnectionsView(ctk.CTkFrame):
@@ -252,7 +252,7 @@ class ConnectionsView(ctk.CTkFrame):
             anchor="w",
             justify="left",
             font=ctk.CTkFont(size=13, weight="bold"),
-            wraplength=scaled(self, 600),
+            wraplength=600,
         )
         self.banner_text.grid(row=0, column=0, sticky="ew", padx=PAD, pady=GAP)
         self.banner_button = Button(
@@ -273,7 +273,7 @@ class ConnectionsView(ctk.CTkFrame):
             corner_radius=8,
             anchor="w",
             justify="left",
-            wraplength=scaled(self, 760),
+            wraplength=760,
         )
 
     def _build_progress(self) -> None:

@@ -101,7 +101,7 @@ class DefinitionDialog(Modal):
                 corner_radius=6,
                 anchor="w",
                 justify="left",
-                wraplength=scaled(self, 560),
+                wraplength=560,
             ).grid(row=2, column=0, columnspan=3, sticky="ew", pady=(GAP, 0), ipadx=GAP)
         self.name_field = Field(
             form,
@@ -132,7 +132,7 @@ class DefinitionDialog(Modal):
             tooltip="The Redirect URI of your app at developer.xero.com, exactly",
         )
         self.check_line = ctk.CTkLabel(
-            form, text="", anchor="w", justify="left", font=small_font(), wraplength=scaled(self, FIELD_WIDTH)
+            form, text="", anchor="w", justify="left", font=small_font(), wraplength=FIELD_WIDTH
         )
         self.check_line.grid(row=9, column=1, columnspan=2, sticky="new")
         form.grid_rowconfigure(9, minsize=scaled(self, 18))
@@ -154,7 +154,7 @@ class DefinitionDialog(Modal):
         self.tenant_menu.set(NONE_YET)
         self.tenant_menu.grid(row=14, column=1, columnspan=2, sticky="ew", pady=(PAD, 0))
         self.tenant_note = ctk.CTkLabel(
-            form, text="", anchor="nw", justify="left", font=small_font(), wraplength=scaled(self, FIELD_WIDTH)
+            form, text="", anchor="nw", justify="left", font=small_font(), wraplength=FIELD_WIDTH
         )
         self.tenant_note.grid(row=15, column=1, columnspan=2, sticky="new")
         form.grid_rowconfigure(15, minsize=scaled(self, 18))
@@ -162,9 +162,7 @@ class DefinitionDialog(Modal):
         bar = ctk.CTkFrame(self, fg_color="transparent")
         bar.pack(fill="x", padx=PAD * 2, pady=(GAP, PAD * 2))
         bar.grid_columnconfigure(0, weight=1)
-        self.reason = ctk.CTkLabel(
-            bar, text="", anchor="w", justify="left", font=small_font(), wraplength=scaled(self, 300)
-        )
+        self.reason = ctk.CTkLabel(bar, text="", anchor="w", justify="left", font=small_font(), wraplength=300)
         self.reason.grid(row=0, column=0, sticky="w")
         self.save_button = Button(bar, "Save", width=120, command=self.save)
         self.save_button.grid(row=0, column=1, padx=(GAP, 0))
@@ -261,7 +259,7 @@ class DefinitionDialog(Modal):
         self.xero_check.fire(token, self.values() if self.fields_valid() else None)
 
     def _check_changed(self, text: str, tone: str) -> None:
-        self.check_line.configure(text=text, text_color=tone_colour(tone))
+        self.check_line.configure(text=visible(text), text_color=tone_colour(tone))
 
     # -- rendering ------------------------------------------------------------------------------------
     def _authorized_before(self) -> bool:

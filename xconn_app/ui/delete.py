@@ -10,7 +10,7 @@ from ..core.text import visible
 from .background import run_in_background
 from .dialogs import Modal
 from .widgets.keys import Button, Check, Choice
-from .widgets.theme import GAP, MUTED_TEXT, PAD, WARN_TEXT, header_font, scaled, small_font
+from .widgets.theme import GAP, MUTED_TEXT, PAD, WARN_TEXT, header_font, small_font
 from .words import names, plural
 
 NO_OTHER = "No other connection"
@@ -36,7 +36,7 @@ class DeleteDialog(Modal):
         self.siblings: list = []
         self.grant = None
         self.deleted = None
-        width = scaled(self, 470)
+        width = 470  # customtkinter scales wraplength itself
         body = self.body = ctk.CTkFrame(self, fg_color="transparent")
         body.pack(fill="both", expand=True, padx=PAD * 2, pady=(PAD * 2, PAD))
         self.heading = ctk.CTkLabel(body, text="Delete connection?", font=header_font(), anchor="w")
@@ -45,7 +45,8 @@ class DeleteDialog(Modal):
         self.text.pack(fill="x", pady=(GAP, 0))
         self.profiles_box = ctk.CTkTextbox(body, height=80, width=470, border_width=1)
         self.switch_row = ctk.CTkFrame(body, fg_color="transparent")
-        ctk.CTkLabel(self.switch_row, text="Switch them to:").pack(side="left")
+        self.switch_label = ctk.CTkLabel(self.switch_row, text="Switch them to:")
+        self.switch_label.pack(side="left")
         from .widgets.choice import LongChoice
 
         self.switch_menu: Choice = LongChoice(
@@ -100,11 +101,12 @@ class DeleteDialog(Modal):
         self.heading.configure(text=f"Delete '{name}'?")
         if self.users:
             n = len(self.users)
+            it, they = ("it", "it") if n == 1 else ("them", "they")
             self.text.configure(
-                text=f"{plural(n, 'capture profile')} {'uses' if n == 1 else 'use'} this "
-                "connection. Switch them to another connection, or delete anyway and they will "
-                "have no connection."
+                text=f"{plural(n, 'capture profile')} {'uses' if n == 1 else 'use'} this connection. Switch {it} "
+                f"to another connection, or delete anyway and {they} will have no connection."
             )
+            self.switch_label.configure(text=f"Switch {it} to:")
             self.profiles_box.pack(fill="x", pady=(GAP, 0))
             self.profiles_box.insert("1.0", "\n".join(visible(u) for u in self.users))
             self.profiles_box.configure(state="disabled")

@@ -10,8 +10,9 @@ import customtkinter as ctk
 from ..core.text import visible
 from .background import run_in_background
 from .dialogs import Modal
+from .widgets.ctk_internals import inner_text
 from .widgets.keys import Button
-from .widgets.theme import GAP, MUTED_TEXT, PAD, header_font, pick
+from .widgets.theme import GAP, MUTED_TEXT, PAD, font_family, header_font, pick, scaled
 from .words import names
 
 
@@ -43,7 +44,7 @@ class DetailsDialog(Modal):
         self.technical_button = Button(
             row,
             "Show technical details",
-            kind="quiet",
+            kind="secondary",
             width=170,
             command=self.toggle_technical,
             tooltip="Ids, scopes, the list's folder: what support asks for",
@@ -116,7 +117,10 @@ class DetailsDialog(Modal):
         box.configure(state="normal")
         box.delete("1.0", "end")
         box.tag_config("label", foreground=pick(MUTED_TEXT))
-        box.tag_config("heading", foreground=pick(MUTED_TEXT), spacing1=6)
+        # customtkinter refuses fonts in tags (its scaling): the heading's font goes on the inner text widget
+        inner_text(box).tag_configure(
+            "heading", font=(font_family(), -scaled(self, 14), "bold"), spacing1=scaled(self, 6)
+        )
         for piece, tag in pieces or [(text, "")]:
             box.insert("end", piece, tag or ())
         box.configure(state="disabled")

@@ -15,7 +15,7 @@ from ..core.text import visible
 from .background import run_in_background
 from .dialogs import Modal, describe
 from .widgets.keys import Button
-from .widgets.theme import ERROR_TEXT, GAP, MUTED_TEXT, OK_TEXT, PAD, WARN_TEXT, font, header_font, scaled, small_font
+from .widgets.theme import ERROR_TEXT, GAP, MUTED_TEXT, OK_TEXT, PAD, WARN_TEXT, font, header_font, small_font
 from .words import plain, plural
 
 MARKS = {"PASS": ("✔", OK_TEXT), "WARN": ("!", WARN_TEXT), "FAIL": ("✘", ERROR_TEXT)}
@@ -86,17 +86,19 @@ class DiagnoseDialog(Modal):
         for child in self.list.winfo_children():
             child.destroy()
         self.action_buttons = []
-        width = scaled(self, 520)
-        for i, c in enumerate(self.checks):
+        width = 520  # customtkinter scales wraplength itself
+        order = {"FAIL": 0, "WARN": 1, "PASS": 2}  # what needs doing first; the report keeps the checks' order
+        for i, c in enumerate(sorted(self.checks, key=lambda check: order.get(check.mark, 0))):
             mark, colour = MARKS.get(c.mark, MARKS["FAIL"])
-            ctk.CTkLabel(self.list, text=mark, text_color=colour, font=font(15, "bold"), width=24).grid(
+            ctk.CTkLabel(self.list, text=mark, text_color=colour, font=font(15, "bold"), width=24, height=20).grid(
                 row=i, column=0, sticky="nw", pady=(GAP, 0)
             )
             cell = ctk.CTkFrame(self.list, fg_color="transparent")
             cell.grid(row=i, column=1, sticky="ew", pady=(GAP, 0), padx=(GAP, 0))
-            ctk.CTkLabel(cell, text=visible(c.name), font=font(13, "bold"), anchor="w").pack(fill="x")
+            ctk.CTkLabel(cell, text=visible(c.name), font=font(13, "bold"), anchor="w", height=20).pack(fill="x")
             ctk.CTkLabel(
                 cell,
+                height=16,
                 text=plain(visible(c.detail)),
                 anchor="w",
                 justify="left",
@@ -113,6 +115,7 @@ class DiagnoseDialog(Modal):
             elif c.fix and c.mark != "PASS" and plain(c.fix):
                 ctk.CTkLabel(
                     cell,
+                    height=16,
                     text="→ " + plain(visible(c.fix)),
                     anchor="w",
                     justify="left",

@@ -199,7 +199,7 @@ class MessageBox(Modal):
         )
         icon.grid(row=0, column=0, rowspan=2, sticky="n", padx=(0, PAD + 4))
         ctk.CTkLabel(body, text=title, font=header_font(), anchor="w", justify="left").grid(row=0, column=1, sticky="w")
-        self.text_label = ctk.CTkLabel(body, text=text, anchor="w", justify="left", wraplength=scaled(self, 440))
+        self.text_label = ctk.CTkLabel(body, text=text, anchor="w", justify="left", wraplength=440)
         self.text_label.grid(row=1, column=1, sticky="w", pady=(GAP, 0))
         row = ctk.CTkFrame(self, fg_color="transparent")
         row.pack(fill="x", padx=PAD * 2, pady=(PAD, PAD * 2))

@@ -36,7 +36,9 @@ def set_window_icon(window) -> None:
     try:
         image = tk.PhotoImage(master=window, file=str(assets_dir() / "xconn-64.png"))
         window.iconphoto(True, image)
-        window._xconn_icon = image  # Tk drops an image whose Python object is collected
+        from .widgets.perwindow import one_per
+
+        one_per(window, "icon", lambda: image)  # Tk drops an image whose Python object is collected
     except tk.TclError as exc:
         log.warning("could not set the window icon: %s", exc)
     if WINDOWS:

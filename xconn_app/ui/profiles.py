@@ -14,7 +14,7 @@ from .background import run_in_background
 from .widgets.choice import LongChoice
 from .widgets.keys import Button, Entry, on_enter, press
 from .widgets.table import Column, Table
-from .widgets.theme import GAP, MUTED_TEXT, PAD, TABLE_BG, font, scaled
+from .widgets.theme import GAP, MUTED_TEXT, PAD, TABLE_BG, font
 
 NONE = "(no connection)"
 EMPTY = (
@@ -30,6 +30,7 @@ class ProfilesView(ctk.CTkFrame):
         self.profiles = []
         self.connections = []
         self.may_change = True
+        self._first_show = True
         self._names: dict[str, str] = {}  # connection id -> name shown
         self.grid_columnconfigure(0, weight=1)
         self.grid_rowconfigure(2, weight=1)
@@ -71,7 +72,7 @@ class ProfilesView(ctk.CTkFrame):
             text=EMPTY,
             text_color=MUTED_TEXT,
             fg_color=TABLE_BG,
-            wraplength=scaled(self, 380),
+            wraplength=380,
             justify="center",
         )
         self.tree.bind("<<TreeviewSelect>>", lambda _e: self._selected())
@@ -175,8 +176,9 @@ class ProfilesView(ctk.CTkFrame):
         values = list(names.values())
         self.connection_menu.configure(values=values)
         self.new_connection.configure(values=values)
-        if self.new_connection.get() not in (NONE, *values):
-            self.new_connection.set(values[0] if values else NONE)
+        if self.new_connection.get() not in (NONE, *values) or (self._first_show and values):
+            self.new_connection.set(values[0] if values else NONE)  # most new profiles use a connection
+        self._first_show = False
         if profiles:
             self.empty.place_forget()
         else:

@@ -45,7 +45,7 @@ class ScopesRow:
             anchor="w",
             justify="left",
             font=small_font(),
-            wraplength=scaled(master, 400),
+            wraplength=400,
         )
         self.summary.grid(row=row + 1, column=1, columnspan=2, sticky="new")
         master.grid_rowconfigure(row + 1, minsize=scaled(master, 16))
@@ -122,7 +122,7 @@ class ScopesDialog(Modal):
             text_color=MUTED_TEXT,
             anchor="w",
             justify="left",
-            wraplength=scaled(self, 560),
+            wraplength=560,
         ).pack(fill="x", padx=PAD * 2, pady=(GAP, GAP))
         self.list = ctk.CTkScrollableFrame(self, width=600, height=300)
         self.list.pack(fill="both", expand=True, padx=PAD * 2)
@@ -146,7 +146,7 @@ class ScopesDialog(Modal):
                 justify="left",
                 font=small_font(),
                 text_color=WARN_TEXT if scope.deprecated else MUTED_TEXT,
-                wraplength=scaled(self, 300),
+                wraplength=300,
             ).grid(row=i, column=1, sticky="w", padx=(GAP, 0))
             self.checks[scope.name] = box
         self.extra = [s for s in scopes if s not in self.checks and s not in BASE_SCOPES]

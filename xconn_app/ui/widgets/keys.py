@@ -394,9 +394,11 @@ def _select_all_text(event) -> str:
 
 def install_text_keys(root) -> None:
     """Ctrl+A selects everything in every entry and text box (Tk's X11 default moves to the line start)."""
-    if getattr(root, "_xconn_text_keys", False):
+    from .perwindow import get, one_per
+
+    if get(root, "text keys"):
         return
-    root._xconn_text_keys = True
+    one_per(root, "text keys", lambda: True)
     for sequence in ("<Control-a>", "<Control-A>"):
         root.bind_class("Entry", sequence, _select_all_entry)
         root.bind_class("Text", sequence, _select_all_text)

@@ -25,10 +25,29 @@ import customtkinter as ctk
 from . import ctk_internals as inner
 from .fill import TableFill
 from .keys import table_ring
+from .perwindow import one_per, root_of
 from .theme import ROW_HEIGHT, STATUS_COLOURS, TABLE_BG, TABLE_BORDER, font_family, pick, theme_colour
 from .tooltip import DELAY_MS, tip_label
 
-CELL_PAD = 6  # the text's inset in a cell and in a heading (the same, so headings line up)
+CELL_PAD = 6  # a heading's padding; its text starts 1 px further in
+# Tk 8.6 puts a cell's text 5 px in from its padding and stops it 6 px before the padding on the right,
+# a heading's text 1 px in: so the cells get 4 px less padding and both start at the same x.
+CELL_TEXT_LEFT, CELL_TEXT_RIGHT, HEADING_TEXT_LEFT = 5, 6, 1
+
+
+def cell_pad(scale: float) -> int:
+    return max(0, round(CELL_PAD * scale) + HEADING_TEXT_LEFT - CELL_TEXT_LEFT)
+
+
+def cell_room(width: int, scale: float) -> int:
+    """How wide a cell's text may be in a column of ``width`` pixels."""
+    return width - 2 * cell_pad(scale) - CELL_TEXT_LEFT - CELL_TEXT_RIGHT - 1
+
+
+def heading_room(width: int, scale: float) -> int:
+    return width - 2 * round(CELL_PAD * scale) - 2 * HEADING_TEXT_LEFT - 2
+
+
 ELLIPSIS = "…"
 REFIT_DELAY_MS = 60
 REFIT_CHUNK = 800
@@ -188,7 +207,7 @@ class TableStyle:
         s.map(self.NAME, background=[("selected", accent)], foreground=[("selected", "#FFFFFF")])
         s.layout(self.NAME, [("Treeview.treearea", {"sticky": "nswe"})])  # no 3D border
         s.configure(f"{self.NAME}.Item", padding=(0, 0))
-        s.configure(f"{self.NAME}.Cell", padding=(pad, 0))
+        s.configure(f"{self.NAME}.Cell", padding=(cell_pad(self.scale), 0))
         s.configure(
             f"{self.NAME}.Heading",
             background=head_bg,
@@ -231,11 +250,8 @@ class TableStyle:
 
 
 def table_style(widget) -> TableStyle:
-    root = widget._root()
-    style = getattr(root, "_xconn_table_style", None)
-    if style is None:
-        style = root._xconn_table_style = TableStyle(root)
-    return style
+    root = root_of(widget)
+    return one_per(root, "table style", lambda: TableStyle(root))
 
 
 # -- the table --------------------------------------------------------------------------------------------
@@ -322,22 +338,23 @@ class Table:
 
     def _measure_content(self) -> None:
         """The width the first screenfuls' texts need in the growing columns (headings included)."""
-        pad = 2 * round(CELL_PAD * self.style.scale) + 4
+        scale = self.style.scale
+        cell, heading = -cell_room(0, scale), -heading_room(0, scale)  # what a column needs beside its text
         width, bold = self.style.ellipsizer.width, self.style.heading_ellipsizer.width
         sample = list(self.full.values())[:200]
         content = []
         for i, c in enumerate(self.columns):
-            need = bold(self.headings[c.id]) + pad
+            need = bold(self.headings[c.id]) + heading
             if c.grow:
-                need = max([need, *(width(str(v[i])) + pad for v in sample if i < len(v))])
+                need = max([need, *(width(str(v[i])) + cell for v in sample if i < len(v))])
             content.append(need)
         if content != self.content:
             self.content = content
             self._reshare()
 
     def fit_values(self, values: tuple) -> tuple:
-        fit, pad = self.style.ellipsizer.fit, 2 * round(CELL_PAD * self.style.scale) + 2
-        return tuple(fit(str(v), w - pad) for v, w in zip(values, self.widths, strict=False))
+        fit, scale = self.style.ellipsizer.fit, self.style.scale
+        return tuple(fit(str(v), cell_room(w, scale)) for v, w in zip(values, self.widths, strict=False))
 
     def values(self, iid: str) -> tuple:
         """The whole texts of a row (what the person would read with room enough)."""
@@ -374,9 +391,9 @@ class Table:
         self._refit_job = self.tree.after(REFIT_DELAY_MS, self._refit, 0)
 
     def _fit_headings(self) -> None:
-        fit, pad = self.style.heading_ellipsizer.fit, 2 * round(CELL_PAD * self.style.scale) + 2
+        fit, scale = self.style.heading_ellipsizer.fit, self.style.scale
         for c, w in zip(self.columns, self.widths, strict=True):
-            self.tree.heading(c.id, text=fit(self.headings[c.id], w - pad))
+            self.tree.heading(c.id, text=fit(self.headings[c.id], heading_room(w, scale)))
 
     def _refit(self, start: int) -> None:
         """Shorten the texts again for the new widths, a slice at a time."""

@@ -10,7 +10,7 @@ import contextlib
 import tkinter as tk
 from collections.abc import Callable
 
-from .theme import pick
+from .theme import pick, scaled
 
 DELAY_MS = 450
 BG = ("#FFFDE7", "#2B2B2B")
@@ -24,7 +24,14 @@ class TipLabel:
     def __init__(self, toplevel):
         self.toplevel = toplevel
         self.label = tk.Label(
-            toplevel, text="", justify="left", padx=6, pady=3, borderwidth=1, relief="solid", wraplength=420
+            toplevel,
+            text="",
+            justify="left",
+            padx=6,
+            pady=3,
+            borderwidth=1,
+            relief="solid",
+            wraplength=scaled(toplevel, 420),
         )
         self.showing_for = None
 
@@ -53,10 +60,13 @@ class TipLabel:
 
 
 def tip_label(widget) -> TipLabel:
+    from .perwindow import forget, one_per
+
     top = widget.winfo_toplevel()
-    tip = getattr(top, "_xconn_tip", None)
-    if tip is None or not tip.label.winfo_exists():
-        tip = top._xconn_tip = TipLabel(top)
+    tip = one_per(top, "tip", lambda: TipLabel(top))
+    if not tip.label.winfo_exists():
+        forget(top, "tip")
+        tip = one_per(top, "tip", lambda: TipLabel(top))
     return tip
 
 
