@@ -1,6 +1,10 @@
-"""Regenerate docs/screenshots/*.png: the real window under Xvfb, sample data from the Xero stand-in.
+"""Regenerate docs/screenshots/*.png: the real window under Xvfb with openbox, sample data from the
+local Xero stand-in.
 
-    .venv/bin/python docs/screenshots.py [--appearance Light|Dark] [--out docs/screenshots]
+    .venv/bin/python docs/screenshots.py [--appearance Light|Dark] [--dpi 144] [--out docs/screenshots]
+                                         [--suffix -dark]
+
+--dpi 144 plays 150 % display scaling (on a 1920x1080 screen); the default is 96 (100 %, 1366x768).
 """
 
 from __future__ import annotations
@@ -34,55 +38,58 @@ def pump(window, seconds=0.3, until=None, timeout=20.0):
         time.sleep(0.02)
 
 
-def shoot(widget, path: Path, margin: int = 0) -> None:
+def shoot(widget, path: Path) -> None:
+    """The window's client area as the person sees it (the window manager's frame left out)."""
     widget.update_idletasks()
     widget.update()
-    time.sleep(0.25)
+    time.sleep(0.3)
     widget.update()
-    x, y = widget.winfo_rootx() - margin, widget.winfo_rooty() - margin
-    w, h = widget.winfo_width() + 2 * margin, widget.winfo_height() + 2 * margin
-    subprocess.run(["import", "-window", "root", "-crop", f"{w}x{h}+{max(0, x)}+{max(0, y)}", "+repage", str(path)],
-                   check=True)
+    x, y = widget.winfo_rootx(), widget.winfo_rooty()
+    w, h = widget.winfo_width(), widget.winfo_height()
+    subprocess.run(
+        ["import", "-window", "root", "-crop", f"{w}x{h}+{max(0, x)}+{max(0, y)}", "+repage", str(path)], check=True
+    )
     print("wrote", path)
+
+
+def follow(url):
+    import requests
+
+    threading.Thread(target=lambda: requests.get(url, timeout=10), daemon=True).start()
 
 
 def sample_data(service, standin, free_port):
     """Connections in every status, and some capture profiles."""
-    import requests
+    from xconn_app.core.model import now
 
-    from xconn_app.core.model import Grant, now
-
-    urls = [f"http://localhost:{free_port()}/callback" for _ in range(3)]
+    urls = [f"http://localhost:{free_port()}/callback" for _ in range(4)]
     standin.register_app(CLIENT_ID, urls)
     standin.register_app(OTHER_CLIENT, urls)
 
-    def follow(url):
-        threading.Thread(target=lambda: requests.get(url, timeout=10), daemon=True).start()
+    def authorized(name, client, url, tenant):
+        standin.tenants = [{"tenantName": tenant, "tenantType": "ORGANISATION"}]
+        conn = service.add(name, client, url)
+        service.accept(service.authorize(conn.id, open_browser=False, on_url=follow))
+        return conn
 
-    standin.tenants = [{"tenantName": "Harbour Logistics Ltd", "tenantType": "ORGANISATION"}]
-    head = service.add("Head office", CLIENT_ID, urls[0])
-    service.accept(service.authorize(head.id, open_browser=False, on_url=follow))
-    standin.tenants = [{"tenantName": "Harbour Logistics (AU) Pty", "tenantType": "ORGANISATION"}]
-    au = service.add("Sydney branch", OTHER_CLIENT, urls[1])
-    service.accept(service.authorize(au.id, open_browser=False, on_url=follow))
-    standin.tenants = [{"tenantName": "Kiwi Freight Services", "tenantType": "ORGANISATION"}]
-    old = service.add("Kiwi Freight (acquired)", CLIENT_ID, urls[2])
-    service.accept(service.authorize(old.id, open_browser=False, on_url=follow))
+    head = authorized("Head office", CLIENT_ID, urls[0], "Harbour Logistics Ltd")
+    au = authorized("Sydney branch", OTHER_CLIENT, urls[1], "Harbour Logistics (AU) Pty")
+    old = authorized("Kiwi Freight (acquired)", CLIENT_ID, urls[2], "Kiwi Freight Services")
     service.add("Test company", CLIENT_ID, "http://localhost:5000/callback")
-    payroll = service.add("Payroll archive", OTHER_CLIENT, "http://localhost:5001/callback")
-    with service.registry.transaction() as data:
-        for c in data.connections:
-            if c.id == au.id:  # last renewed 50 days ago: expires soon
-                for g in c.grants.values():
-                    g.authorized_at = g.last_refresh = now() - 50 * 86400
-            if c.id == old.id:
-                for g in c.grants.values():
-                    g.needs_reauthorization, g.reason = True, "Xero said invalid_grant when renewing the token"
-            if c.id == payroll.id:
-                c.grants["maria"] = Grant(authorized_at=now() - 3 * 86400, authorized_host="SCAN-02")
-                c.authorized_by = "maria"
-    for name, conn in [("Accounts payable", head), ("Expense receipts", head), ("Supplier statements", head),
-                       ("AU invoices", au), ("Freight dockets", old), ("Archive import", None)]:
+    standin.tenants = [{"tenantName": "Harbour Payroll Ltd", "tenantType": "ORGANISATION"}]
+    payroll = service.add("Payroll archive", OTHER_CLIENT, urls[3])
+    service.authorize(payroll.id, open_browser=False, on_url=follow)  # authorized, no organisation chosen yet
+    with service.grants.edit() as grants:  # last renewed 50 days ago: expires soon
+        grants[au.id].authorized_at = grants[au.id].last_refresh = now() - 50 * 86400
+    service.broker.mark_needs_reauthorization(service.get(old.id), "Xero said invalid_grant when renewing the token")
+    for name, conn in [
+        ("Accounts payable", head),
+        ("Expense receipts", head),
+        ("Supplier statements", head),
+        ("AU invoices", au),
+        ("Freight dockets", old),
+        ("Archive import", None),
+    ]:
         service.add_profile(name, conn.id if conn else None)
     return head, au, old, urls
 
@@ -91,95 +98,114 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     ap.add_argument("--appearance", default="Light")
+    ap.add_argument("--dpi", type=int, default=96)
+    ap.add_argument("--suffix", default="", help="added to each file name, e.g. -dark or -150")
     args = ap.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    scale = args.dpi / 96
 
     tmp = Path(tempfile.mkdtemp(prefix="xconn-shots-"))
-    os.environ.update({
-        "XCONN_CONFIG_DIR": str(tmp / "config"), "XCONN_TEST_KEYRING": str(tmp / "keyring.json"),
-        "XDG_STATE_HOME": str(tmp / "state"), "PYTHON_KEYRING_BACKEND": "filekeyring.FileKeyring",
-    })
+    from isolation import isolated_env
+
+    os.environ.update(isolated_env(tmp))
+    import testca
+
+    testca.install()
     from conftest import free_port
     from xero_standin import XeroStandIn
     from xvfb import Xvfb
 
-    with Xvfb(), XeroStandIn(auto_consent=True) as standin:
+    screen = "1920x1080x24" if scale > 1 else "1366x768x24"
+    with Xvfb(screen, dpi=args.dpi), XeroStandIn(auto_consent=True) as standin:
         os.environ.update(standin.env())
-        import customtkinter as ctk
+        from recording import RecordingDialogs
 
         from xconn_app.core import logs
+        from xconn_app.core.authflow import Phase
         from xconn_app.core.authorization import PendingAuthorization
         from xconn_app.core.service import Service
         from xconn_app.ui.app import MainWindow
-        from xconn_app.ui.dialogs import RecordingDialogs
 
         logs.setup(tmp / "logs")
         service = Service()
-        head, au, old, urls = sample_data(service, standin, free_port)
+        head, _au, old, urls = sample_data(service, standin, free_port)
         win = MainWindow(service, dialogs=RecordingDialogs())
-        win.set_appearance(args.appearance)  # the menu (built after the first paint) shows it
-        win.geometry("1000x600+20+20")
+        win.set_appearance(args.appearance)
+        win.geometry("1000x600+20+20")  # customtkinter scales it
         view = win.connections
         pump(win, until=lambda: len(view.tree.get_children()) == 5)
         view.select(head.id)
-        pump(win, 0.5)
-        shoot(win, out / "main.png")
+        pump(win, 0.8)
+        shoot(win, out / f"main{args.suffix}.png")
 
         # Connection Definition, waiting for the browser.
         standin.auto_consent = False
         original_open = PendingAuthorization.open_browser
         PendingAuthorization.open_browser = lambda self: True
         dialog = view.add()
-        dialog.name_field.var.set("Christchurch depot")
-        dialog.client_field.var.set(CLIENT_ID)
-        dialog.url_field.var.set(urls[0])
-        pump(win, 0.2)
-        dialog.authorize_button.invoke()
-        pump(win, until=lambda: "Waiting" in dialog.wait_label.cget("text"))
+        dialog.name_field.set("Christchurch depot")
+        dialog.client_field.set(CLIENT_ID)
+        dialog.url_field.set(urls[0])
+        pump(win, until=lambda: dialog.check_line.cget("text").startswith("✓"), timeout=5)
+        dialog.authorize()
+        pump(win, until=lambda: dialog.flow.view.phase is Phase.WAITING)
         pump(win, 2.2)
-        shoot(dialog, out / "definition-waiting.png")
-        dialog.cancel_button.invoke()
+        shoot(dialog, out / f"definition-waiting{args.suffix}.png")
+        dialog.flow.cancel()
+        pump(win, 0.3)
+        dialog.close()
         pump(win, 0.5)
 
-        # ... and connected, with two organisations to choose from.
-        import requests
-
+        # ... and connected: two organisations, the one connected in this sign-in chosen.
         standin.auto_consent = True
-        standin.tenants = [{"tenantName": "Harbour Logistics Ltd", "tenantType": "ORGANISATION"},
-                           {"tenantName": "Harbour Logistics Trust", "tenantType": "ORGANISATION"}]
-        PendingAuthorization.open_browser = lambda self: threading.Thread(
-            target=lambda: requests.get(self.url, timeout=10), daemon=True).start() or True
+        standin.tenants = [
+            {"tenantName": "Harbour Logistics Ltd", "tenantType": "ORGANISATION"},
+            {"tenantName": "Harbour Logistics Trust", "tenantType": "ORGANISATION"},
+        ]
+        standin.consent_tenants = ["Harbour Logistics Trust"]
+        PendingAuthorization.open_browser = lambda self: follow(self.url) or True
         view.select(head.id)
         dialog = view.edit()
-        pump(win, until=lambda: dialog.name_field.get() == "Head office")
-        dialog.authorize_button.invoke()
-        pump(win, until=lambda: dialog.flow.succeeded)
-        pump(win, 0.8)
-        shoot(dialog, out / "definition-connected.png")
-        dialog.cancel_button.invoke()
+        dialog.authorize()
+        pump(win, until=lambda: dialog.flow.view.phase is Phase.CHOOSING)
+        pump(win, 1.0)
+        shoot(dialog, out / f"definition-connected{args.suffix}.png")
+        dialog.flow.discard()
+        pump(win, 0.3)
+        dialog.close()
         PendingAuthorization.open_browser = original_open
         pump(win, 0.5)
 
-        view.select(head.id)
+        view.select(old.id)
+        pump(win, 0.3)
         details = view.details()
         pump(win, until=lambda: "Name:" in details.text)
-        shoot(details, out / "details.png")
+        details.toggle_technical()
+        pump(win, 0.3)
+        shoot(details, out / f"details{args.suffix}.png")
         details.close()
 
+        view.select(head.id)
         usage = view.usage()
         pump(win, until=lambda: len(usage.profile_names()) == 3)
         usage.select(["Expense receipts"])
         pump(win, 0.3)
-        shoot(usage, out / "usage.png")
+        shoot(usage, out / f"usage{args.suffix}.png")
         usage.close()
+
+        diagnose = view.diagnose()
+        pump(win, until=lambda: diagnose.checks is not None, timeout=60)
+        pump(win, 0.3)
+        shoot(diagnose, out / f"diagnose{args.suffix}.png")
+        diagnose.close()
 
         win.tabs.set("Profiles")
         win.refresh()
         pump(win, until=lambda: len(win.profiles.rows()) == 6)
         win.profiles.select("Accounts payable")
         pump(win, 0.5)
-        shoot(win, out / "profiles.png")
+        shoot(win, out / f"profiles{args.suffix}.png")
         win.destroy()
     return 0
 
