@@ -44,16 +44,21 @@ def measure(n: int) -> dict:
     import os
 
     os.environ["XCONN_CONFIG_DIR"] = str(folder / f"config-{n}")
+    from recording import RecordingDialogs  # tests/support: the window's message boxes, recorded
     from scale import make_data
 
+    from xconn_app.core.paths import CHOSEN, ListLocation
     from xconn_app.core.registry import Registry
     from xconn_app.core.service import Service
     from xconn_app.ui.app import MainWindow
     from xconn_app.ui.background import busy
-    from xconn_app.ui.dialogs import RecordingDialogs
+    from xconn_app.ui.widgets.ctk_internals import inner_entry
 
-    data = make_data(n)
-    Registry(folder / f"config-{n}").save(data)
+    cfg = folder / f"config-{n}"
+    data = make_data(n, cfg)
+    registry = Registry(ListLocation(cfg, CHOSEN, "bench"))
+    registry.ensure_folder()
+    registry.save(data)
     service = Service()
     win = MainWindow(service, dialogs=RecordingDialogs())
     win.dialogs.master = win
@@ -68,14 +73,14 @@ def measure(n: int) -> dict:
     out["fill_stall"] = median([f[1] for f in fills])
     out["fill_slice"] = view.fill.longest * 1000
 
-    view.search._entry.focus_force()
+    inner_entry(view.search).focus_force()
     win.update()
 
     def typing():
         for text in ("c", "co", "con", "conn"):
             view.search.delete(0, "end")
             view.search.insert(0, text)
-            view.search._entry.event_generate("<KeyRelease>", keysym="n")
+            inner_entry(view.search).event_generate("<KeyRelease>", keysym="n")
 
     took, stall = timed(win, typing, lambda: view._search_job is None and view.fill.done)
     out["typing_conn_ms"], out["typing_stall"] = took, stall

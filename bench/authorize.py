@@ -1,8 +1,9 @@
 """2. Authorize round trip in the real DefinitionDialog under X, against the stand-in (auto consent).
 
 Figures: callback received by the loopback server -> tenants in the Tenant drop-down (keyring and
-registry writes included), and the longest Tk event-loop stall from pressing Authorize until the
-flow has settled (the "Connected" message box shown and closed, the list behind refreshed).
+grant writes included), and the longest Tk event-loop stall from pressing Authorize until the
+flow has settled ("✓ Connected" shown in the dialog, Save pressed, the list behind refreshed).
+The GUI tests do not time anything: this is where the Tk thread's stalls are measured.
 
 The "browser" is a urllib GET of the authorize URL: the stand-in answers 302 to the loopback.
 """
@@ -18,6 +19,7 @@ from _common import Row, apply_env, isolated_env, log, median, ms, temp_dir
 CLIENT_ID = "0123456789ABCDEF0123456789ABCDEF"
 TICK_MS = 5
 BUDGET_MS = 50.0
+STALL_LIMIT_MS = 100.0  # the Tk thread never blocks longer (the GUI tests do not time it: this does)
 
 
 def _free_port() -> int:
@@ -82,6 +84,7 @@ def run(rounds: int = 7) -> tuple[list[Row], dict]:
     standin.register_app(CLIENT_ID, [redirect])
 
     from xconn_app.core import loopback
+    from xconn_app.core.authflow import Phase
     from xconn_app.core.authorization import PendingAuthorization
     from xconn_app.core.service import Service
     from xconn_app.ui import definition
@@ -93,7 +96,7 @@ def run(rounds: int = 7) -> tuple[list[Row], dict]:
     boxes: list[str] = []
 
     class AutoDialogs(Dialogs):
-        """The real message boxes, answered 150 ms after they appear."""
+        """The real message boxes (Check all's summary), answered 150 ms after they appear."""
 
         def _show(self, box):
             boxes.append(box.title())
@@ -116,16 +119,16 @@ def run(rounds: int = 7) -> tuple[list[Row], dict]:
             marks["callback"] = t
         return outcome
 
-    orig_set = definition.DefinitionDialog.set_tenants
+    orig_show = definition.DefinitionDialog._show_tenants
 
-    def set_tenants(self, tenants):
-        orig_set(self, tenants)
+    def show_tenants(self, tenants, suggested):
+        orig_show(self, tenants, suggested)
         if tenants:
             marks["tenants"] = time.perf_counter()
 
     PendingAuthorization.open_browser = browser
     loopback.LoopbackReceiver._offer = offer
-    definition.DefinitionDialog.set_tenants = set_tenants
+    definition.DefinitionDialog._show_tenants = show_tenants
 
     service = Service()
     window = MainWindow(service, dialogs=AutoDialogs())
@@ -138,10 +141,12 @@ def run(rounds: int = 7) -> tuple[list[Row], dict]:
         for i in range(rounds):
             marks.clear()
             boxes.clear()
+            beat.start()
             t_open = time.perf_counter()
             dialog = window.connections.add()
+            pump_until(window, lambda: dialog.winfo_viewable(), 10)
             dialog.update_idletasks()
-            opens.append(time.perf_counter() - t_open)
+            opens.append((time.perf_counter() - t_open, beat.stop()))
             pump_until(window, lambda: not busy(window), 10)
             dialog.name_field.set(f"Bench {i}")
             dialog.client_field.set(CLIENT_ID)
@@ -150,18 +155,18 @@ def run(rounds: int = 7) -> tuple[list[Row], dict]:
             beat.start()
             t_press = time.perf_counter()
             dialog.after(0, dialog.authorize)
-            ok = pump_until(window, lambda: "tenants" in marks and boxes and not busy(window)
-                            and not dialog.flow.active, 20)
-            pump_until(window, lambda: False, 0.25)  # the message box closes; the list repaints
+            ok = pump_until(window, lambda: "tenants" in marks and dialog.flow.view.phase is Phase.CHOOSING
+                            and dialog.save_button.enabled and not busy(window), 20)
+            dialog.after(0, dialog.save)
+            saved = pump_until(window, lambda: not dialog.winfo_exists() and not busy(window), 20)
+            pump_until(window, lambda: False, 0.25)  # the list repaints
             stall = beat.stop()
-            if not ok or "callback" not in marks:
-                raise RuntimeError(f"authorize round {i} did not finish: {marks} {boxes}")
+            if not ok or not saved or "callback" not in marks:
+                raise RuntimeError(f"authorize round {i} did not finish: {marks} {dialog.flow.view}")
             trips.append(marks["tenants"] - marks["callback"])
             stalls.append(stall)
             worst = max(beat.gaps)
             stall_at.append(round(ms(worst[1] - t_press)))
-            dialog.close()
-            pump_until(window, lambda: not busy(window), 10)
         # Check all over the connections just authorized: one token check + /connections each.
         boxes.clear()
         beat.start()
@@ -183,7 +188,9 @@ def run(rounds: int = 7) -> tuple[list[Row], dict]:
         Row("authorize", f"longest Tk stall during Check all ({check['n']} connections, "
             f"{ms(check['took']):.0f} ms)", f"{ms(check['stall']):.1f} ms", f"<= {BUDGET_MS:.0f} ms",
             ms(check["stall"]) <= BUDGET_MS),
-        Row("authorize", "Add dialog open (Tk busy building it)", f"{ms(median(opens)):.1f} ms", "", None),
+        Row("authorize", "Add pressed -> Connection Definition on screen (longest Tk stall)",
+            f"{ms(median([o[0] for o in opens])):.1f} ms ({ms(median([o[1] for o in opens])):.1f})",
+            f"<= {STALL_LIMIT_MS:.0f} ms stall", ms(median([o[1] for o in opens])) <= STALL_LIMIT_MS),
     ]
     return rows, {"authorize_ms": [round(ms(t), 2) for t in trips],
                   "stall_ms": [round(ms(s), 2) for s in stalls], "stall_at_ms_after_press": stall_at}

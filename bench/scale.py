@@ -76,12 +76,13 @@ def measure(sizes) -> dict[int, dict[str, float]]:
     import os
     from pathlib import Path
 
+    from recording import RecordingDialogs  # tests/support: the window's message boxes, recorded
+
     from xconn_app.core.paths import CHOSEN, ListLocation
     from xconn_app.core.registry import Registry
     from xconn_app.core.service import Service
     from xconn_app.ui.app import MainWindow
     from xconn_app.ui.background import busy
-    from xconn_app.ui.dialogs import RecordingDialogs
 
     table: dict[int, dict[str, float]] = {}
     for n in sizes:
@@ -89,6 +90,7 @@ def measure(sizes) -> dict[int, dict[str, float]]:
         os.environ["XCONN_CONFIG_DIR"] = str(cfg)
         data = make_data(n, cfg)
         reg = Registry(ListLocation(cfg, CHOSEN, "bench"))
+        reg.ensure_folder()
         reg.save(data)
         reps = 7 if n <= 1000 else 3
         load = median([_timed(reg.load) for _ in range(reps)])

@@ -144,6 +144,7 @@ def main(argv=None) -> int:
         original_open = PendingAuthorization.open_browser
         PendingAuthorization.open_browser = lambda self: True
         dialog = view.add()
+        pump(win, until=lambda: dialog.ready)
         dialog.name_field.set("Christchurch depot")
         dialog.client_field.set(CLIENT_ID)
         dialog.url_field.set(urls[0])
@@ -167,6 +168,7 @@ def main(argv=None) -> int:
         PendingAuthorization.open_browser = lambda self: follow(self.url) or True
         view.select(head.id)
         dialog = view.edit()
+        pump(win, until=lambda: dialog.ready)
         dialog.authorize()
         pump(win, until=lambda: dialog.flow.view.phase is Phase.CHOOSING)
         pump(win, 1.0)

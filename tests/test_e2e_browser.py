@@ -14,9 +14,8 @@ import subprocess
 import threading
 import time
 
-import pytest
-
 import conftest
+import pytest
 from xvfb import display, make_window, pump, row_of  # noqa: F401
 
 pytestmark = [pytest.mark.gui, pytest.mark.e2e]
@@ -91,7 +90,7 @@ class Chromium:
     def close(self) -> None:
         try:
             self.call("Browser.close", timeout=5)
-        except Exception:  # noqa: BLE001 - killed below anyway
+        except Exception:
             pass
         try:
             self.proc.wait(5)
@@ -126,7 +125,7 @@ def click_allow(browser: Chromium, log: list) -> None:
                 log.append(browser.evaluate(session, "document.body.innerText"))
                 return
             time.sleep(0.1)
-    except Exception as exc:  # noqa: BLE001 - reported by the test
+    except Exception as exc:
         log.append(exc)
 
 
@@ -149,7 +148,7 @@ def test_authorize_in_real_chromium(make_window, service, standin, redirect_url,
     win = make_window(service)
     win.connections.select(conn.id)
     dialog = win.connections.edit()
-    pump(win, lambda: dialog.url_field.get() == redirect_url)
+    pump(win, lambda: dialog.ready and dialog.url_field.get() == redirect_url)
     try:
         dialog.authbox.authorize_button.invoke()
         pump(win, lambda: dialog.flow.view.authorized or any(isinstance(x, Exception) for x in log)

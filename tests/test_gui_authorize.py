@@ -10,7 +10,7 @@ import sys
 import conftest
 import pytest
 from attack import callback_address
-from xvfb import focused, open_edit, pump, row_of, rows
+from xvfb import focused, open_edit, pump, row_of, rows, shown
 
 from xconn_app.core.authflow import Phase
 
@@ -40,7 +40,7 @@ def test_add_authorize_pick_the_organisation_save(make_window, service, standin,
     standin.tenants = TWO
     standin.register_app(CLIENT_ID, [redirect_url], tier="advanced")  # both ticked in one sign-in
     win = make_window(service)
-    dialog = win.connections.add()
+    dialog = shown(win, win.connections.add())
     fill(dialog, redirect_url)
     assert dialog.save_button.cget("text") == "Save as draft"  # before authorizing: a draft, said so
     assert "Not authorized yet" in dialog.reason.cget("text")
@@ -74,7 +74,7 @@ def test_add_authorize_pick_the_organisation_save(make_window, service, standin,
 
 def test_one_organisation_is_chosen_and_enter_saves(make_window, service, standin, redirect_url, browser):
     win = make_window(service)
-    dialog = win.connections.add()
+    dialog = shown(win, win.connections.add())
     fill(dialog, redirect_url)
     dialog.enter()  # Enter in a field before authorizing: Authorize, not Save
     pump(win, lambda: phase(dialog) is Phase.WAITING)
@@ -91,7 +91,7 @@ def test_one_organisation_is_chosen_and_enter_saves(make_window, service, standi
 
 def test_a_draft_is_saved_only_as_labelled(make_window, service):
     win = make_window(service)
-    dialog = win.connections.add()
+    dialog = shown(win, win.connections.add())
     fill(dialog, "http://localhost:5000/callback")
     dialog.save_button.invoke()  # "Save as draft"
     pump(win, lambda: rows(win))
@@ -138,7 +138,7 @@ def _buttons(widget):
 
 def test_cancel_after_authorizing_in_add_leaves_nothing(make_window, service, standin, redirect_url, browser):
     win = make_window(service)
-    dialog = win.connections.add()
+    dialog = shown(win, win.connections.add())
     fill(dialog, redirect_url)
     dialog.authbox.authorize_button.invoke()
     pump(win, lambda: phase(dialog) is Phase.WAITING)
@@ -223,7 +223,7 @@ def test_xero_is_asked_while_typing_and_refuses_before_any_browser_opens(
     make_window, service, standin, redirect_url, browser
 ):
     win = make_window(service)
-    dialog = win.connections.add()
+    dialog = shown(win, win.connections.add())
     fill(dialog, redirect_url)
     pump(win, lambda: dialog.check_line.cget("text").startswith("✓"), timeout=5)
     assert dialog.check_line.cget("text") == "✓ Xero knows this Client ID and redirect URL."
@@ -260,7 +260,7 @@ def test_success_comes_to_the_front_over_the_browser(make_window, service, stand
     from xconn_app.ui import attention, x11
 
     win = make_window(service)
-    dialog = win.connections.add()
+    dialog = shown(win, win.connections.add())
     fill(dialog, redirect_url)
     dialog.authbox.authorize_button.invoke()
     pump(win, lambda: phase(dialog) is Phase.WAITING)
@@ -291,7 +291,7 @@ def test_where_raising_is_refused_the_task_bar_flashes(
     from xconn_app.ui import attention, x11
 
     win = make_window(service)
-    dialog = win.connections.add()
+    dialog = shown(win, win.connections.add())
     fill(dialog, redirect_url)
     monkeypatch.setattr(attention, "is_front", lambda window: False)  # the window manager said no
     dialog.authbox.authorize_button.invoke()
@@ -327,7 +327,7 @@ def test_non_admins_see_the_list_read_only_and_authorize_for_themselves(
     assert not view.add_button.enabled and not view.delete_button.enabled
     assert view.edit_button.enabled and view.reauthorize_button.enabled
     view.select(conn.id)
-    dialog = view.edit()
+    dialog = shown(win, view.edit())
     assert not dialog.name_field.entry.enabled and not dialog.client_field.entry.enabled
     assert str(dialog.scopes.choice.cget("state")) == "disabled"
     assert dialog.authbox.authorize_button.enabled and dialog.save_button.cget("text") == "Done"

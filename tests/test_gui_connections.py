@@ -7,7 +7,7 @@ import json
 
 import conftest
 import pytest
-from xvfb import pump, row_of, rows
+from xvfb import pump, row_of, rows, shown
 
 from xconn_app.ui.widgets.ctk_internals import inner_entry
 
@@ -122,7 +122,7 @@ def test_a_damaged_list_is_kept_aside_and_said_plainly(make_window, service):
 
 def test_add_checks_as_you_type_without_errors_mid_typing(make_window, service):
     win = make_window(service)
-    dialog = win.connections.add()
+    dialog = shown(win, win.connections.add())
     pump(win, seconds=0.1)
     url = dialog.url_field
     height = dialog.winfo_height()
@@ -154,7 +154,7 @@ def test_scopes_presets_custom_and_deprecated(make_window, service):
     from xconn_app.core.scopes import PRESETS
 
     win = make_window(service)
-    dialog = win.connections.add()
+    dialog = shown(win, win.connections.add())
     assert dialog.scopes.choice.get() == "Invoice capture" and dialog.scopes.get() == PRESETS["Invoice capture"]
     dialog.scopes.choice.pick("Read-only lookups")
     assert dialog.scopes.get() == PRESETS["Read-only lookups"]
@@ -179,7 +179,7 @@ def test_a_change_of_scopes_says_authorizing_again(make_window, service):
     conn = service.add("Head office", CLIENT_ID, "http://localhost:5000/callback")
     win = make_window(service)
     win.connections.select(conn.id)
-    dialog = win.connections.edit()
+    dialog = shown(win, win.connections.edit())
     dialog.scopes.choice.pick("Read-only lookups")
     assert dialog.scopes.summary.cget("text").startswith("A change of scopes means authorizing again")
     dialog.cancel_button.invoke()
@@ -207,7 +207,7 @@ def test_edit_by_enter_on_the_table_and_save(make_window, service):
 def test_duplicate_name_is_reported_in_plain_words(make_window, service):
     service.add("Head office", CLIENT_ID, "http://localhost:5000/callback")
     win = make_window(service)
-    dialog = win.connections.add()
+    dialog = shown(win, win.connections.add())
     dialog.name_field.set("head office")
     dialog.client_field.set(CLIENT_ID)
     dialog.url_field.set("http://localhost:5001/callback")
@@ -511,7 +511,7 @@ def test_one_disabled_style(make_window, service):
     for b in (view.delete_button, view.details_button, view.usage_button):  # outlined ones
         assert not b.enabled and b.cget("border_color") == DISABLED_BORDER
         assert b.cget("text_color_disabled") == DISABLED_TEXT
-    dialog = view.add()
+    dialog = shown(win, view.add())
     menu = dialog.tenant_menu
     assert str(menu.cget("state")) == "disabled" and menu.cget("fg_color") == DISABLED_FILL
     assert menu.cget("text_color_disabled") == DISABLED_TEXT

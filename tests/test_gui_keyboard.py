@@ -9,7 +9,7 @@ import shutil
 import conftest
 import pytest
 from actions import Person
-from xvfb import focused, pump, row_of, rows
+from xvfb import focused, pump, row_of, rows, shown
 
 from xconn_app.core.authflow import Phase
 
@@ -241,7 +241,7 @@ def test_tab_in_the_definition_reaches_authorize_tenant_save_and_cancel(
     front(person, win)
     person.key("ctrl+n")
     person.wait(lambda: win.connections.dialog is not None)
-    dialog = win.connections.dialog
+    dialog = shown(win, win.connections.dialog)
     dialog.name_field.set("Head office")
     dialog.client_field.set(CLIENT_ID)
     dialog.url_field.set(redirect_url)
@@ -345,7 +345,7 @@ def test_ctrl_a_selects_all_in_every_entry(make_window, service, where):
     if where == "search":
         entry = win.connections.search
     elif where == "definition":
-        win.connections.add()
+        shown(win, win.connections.add())
         entry = win.connections.dialog.name_field.entry
     else:
         win.tabs.set("Profiles")

@@ -229,10 +229,15 @@ def row_of(win, name):
 
 
 def open_edit(win, conn):
-    """Select a connection, press Edit, and wait until its definition dialog is filled in."""
+    """Select a connection, press Edit, and wait until its definition dialog is filled in and shown."""
     win.connections.select(conn.id)
-    dialog = win.connections.edit()
-    pump(win, lambda: dialog.url_field.get() == conn.redirect_url)
+    return shown(win, win.connections.edit())
+
+
+def shown(win, dialog):
+    """Wait until a Connection Definition is built to the end and on the screen (it takes three turns of
+    the event loop, so that Tk never stalls); returns it."""
+    pump(win, lambda: getattr(dialog, "ready", True) and dialog.winfo_viewable())
     return dialog
 
 

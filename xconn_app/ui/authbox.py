@@ -16,7 +16,8 @@ from ..core.authflow import FlowView, Phase
 from ..core.text import visible
 from .dialogs import tone_colour
 from .widgets.keys import Button, Entry, press
-from .widgets.theme import BOX_BG, DANGER, GAP, PAD, TEXT, font, scaled, small_font
+from .widgets.label import Text
+from .widgets.theme import BOX_BG, DANGER, GAP, PAD, TEXT, scaled
 
 TEXT_WIDTH = 360  # the headline and detail wrap at this width (the box keeps its size)
 
@@ -46,11 +47,9 @@ class AuthBox(ctk.CTkFrame):
             tooltip="Open Xero's sign-in page in the browser (Enter)",
         )
         self.authorize_button.grid(row=0, column=0, sticky="nw", padx=PAD, pady=(PAD, 0))
-        self.headline = ctk.CTkLabel(
-            self, text="", anchor="w", justify="left", font=font(14, "bold"), wraplength=TEXT_WIDTH
-        )
+        self.headline = Text(self, "", size=14, weight="bold", wrap=TEXT_WIDTH)
         self.headline.grid(row=0, column=1, sticky="ew", pady=(PAD, 0), padx=(0, PAD))
-        self.detail = ctk.CTkLabel(self, text="", anchor="nw", justify="left", font=small_font(), wraplength=TEXT_WIDTH)
+        self.detail = Text(self, "", size=12, anchor="nw", wrap=TEXT_WIDTH)
         self.detail.grid(row=1, column=1, sticky="new", pady=(0, GAP), padx=(0, PAD))
         self.grid_rowconfigure(1, minsize=scaled(self, 44))
         self.grid_columnconfigure(1, minsize=scaled(self, TEXT_WIDTH))
@@ -62,24 +61,11 @@ class AuthBox(ctk.CTkFrame):
             command=on_copy,
             tooltip="Copy Xero's sign-in address, to open it in another browser",
         )
-        self.refused = ctk.CTkLabel(
-            self,
-            text="",
-            anchor="w",
-            justify="left",
-            font=small_font(),
-            text_color=tone_colour("error"),
-            wraplength=500,
-        )
+        self.refused = Text(self, "", size=12, colour=tone_colour("error"), wrap=500)
         self.paste_frame = ctk.CTkFrame(self, fg_color="transparent")
         self.paste_frame.grid_columnconfigure(0, weight=1)
-        self.paste_label = ctk.CTkLabel(
-            self.paste_frame,
-            text="Browser could not reach xconn? Paste the address it ended on:",
-            anchor="w",
-            justify="left",
-            font=small_font(),
-            wraplength=520,
+        self.paste_label = Text(
+            self.paste_frame, "Browser could not reach xconn? Paste the address it ended on:", size=12, wrap=520
         )
         self.paste_label.grid(row=0, column=0, columnspan=2, sticky="w")
         self.paste_entry = Entry(self.paste_frame, placeholder_text="http://localhost:…/callback?code=…&state=…")
@@ -109,12 +95,12 @@ class AuthBox(ctk.CTkFrame):
             if view.phase is Phase.CHOOSING and view.authorized:
                 detail = (detail + " You can close the browser tab.").strip()
         headline, detail = visible(headline), visible(detail)
-        self.headline.configure(text=headline, text_color=tone_colour(tone) if tone != "busy" else TEXT)
-        self.detail.configure(text=detail, text_color=tone_colour("error" if tone == "error" else "muted"))
+        self.headline.show(headline, tone_colour(tone) if tone != "busy" else TEXT)
+        self.detail.show(detail, tone_colour("error" if tone == "error" else "muted"))
         self._button(view, idle)
         self._show(self.copy_link_button, bool(view.url), row=1, column=0, sticky="nw", padx=PAD, pady=(GAP, GAP))
         if view.refused_note:
-            self.refused.configure(text=visible(view.refused_note))
+            self.refused.show(visible(view.refused_note))
             self.refused.grid(row=2, column=0, columnspan=2, sticky="ew", padx=PAD, pady=(0, GAP))
         else:
             self.refused.grid_remove()

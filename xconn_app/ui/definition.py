@@ -23,7 +23,8 @@ from .dialogs import Modal, tone_colour
 from .scopes import ScopesRow
 from .widgets.fields import Field
 from .widgets.keys import Button, Choice, focus
-from .widgets.theme import GAP, MUTED_TEXT, NOTE_BG, NOTE_TEXT, PAD, header_font, scaled, small_font
+from .widgets.label import Text
+from .widgets.theme import GAP, MUTED_TEXT, NOTE_BG, NOTE_TEXT, PAD, scaled
 
 FIRST = (
     "Log in to Xero in your web browser first (two-step prompt included), then press Authorize and Allow "
@@ -64,34 +65,50 @@ class DefinitionDialog(Modal):
         self.flow = AuthFlow(service, runner(self), self._flow_changed)
         self.xero_check = XeroCheck(service, runner(self), self._check_changed)
         self.flow.known_verdict = self.xero_check.known
-        self._build()
-        self.set_tab_order(self._tab_items)
+        self.ready = False  # built to the end (the second half comes on the event loop's next turn)
+        # Built and drawn in three turns of the event loop (fields; the rest; showing it): in one go
+        # the first dialog of a session held Tk for ~120 ms.
+        self._build_fields()
         if self.connection is not None:
             self._fill(self.connection)
+        self.after(0, self._build_rest, reauthorize)
+
+    def _build_rest(self, reauthorize: bool) -> None:
+        if self.closed:
+            return
+        self._build_authorize()
+        self.set_tab_order(self._tab_items)
+        if self.connection is not None and self.connection.tenant_id:
+            name = visible(self.connection.tenant_name) or self.connection.tenant_id
+            self.tenant_menu.configure(values=[name])
+            self.tenant_menu.set(name)
+        self.ready = True
         self._render()
-        first = self.name_field.entry if may_change else self.authbox.authorize_button
-        self.show(first)
+        first = self.name_field.entry if self.may_change else self.authbox.authorize_button
+        self.after(0, self._show_first, first)
         if reauthorize:
-            self.after_idle(self.authorize)
-        elif self.connection is not None and may_change and self._authorized_before():
+            self.after(1, self.authorize)
+        elif self.connection is not None and self.may_change and self._authorized_before():
+            key, service = self.key, self.service
             run_in_background(self, lambda: service.tenants(key), self._tenants_loaded, lambda _e: None)
 
     # -- layout -----------------------------------------------------------------------------------------
-    def _build(self) -> None:
+    def _show_first(self, first) -> None:
+        if not self.closed:
+            self.show(first)
+
+    def _build_fields(self) -> None:
         form = self.form = ctk.CTkFrame(self, fg_color="transparent")
         form.pack(fill="both", expand=True, padx=PAD * 2, pady=(PAD * 2, 0))
         form.grid_columnconfigure(1, weight=1)
-        ctk.CTkLabel(form, text="Connection Definition", font=header_font(), anchor="w").grid(
-            row=0, column=0, columnspan=3, sticky="w"
-        )
+        Text(form, "Connection Definition", size=18, weight="bold").grid(row=0, column=0, columnspan=3, sticky="w")
         c = self.connection
-        self.subtitle = ctk.CTkLabel(
+        self.subtitle = Text(
             form,
-            text=f"Editing '{visible(c.name)}'" if c else "A new connection to one Xero organisation",
-            text_color=MUTED_TEXT,
-            anchor="w",
+            f"Editing '{visible(c.name)}'" if c else "A new connection to one Xero organisation",
+            colour=MUTED_TEXT,
         )
-        self.subtitle.grid(row=1, column=0, columnspan=3, sticky="w")
+        self.subtitle.grid(row=1, column=0, columnspan=3, sticky="w", pady=(2, GAP // 2))
         if not self.may_change:
             ctk.CTkLabel(
                 form,
@@ -131,17 +148,16 @@ class DefinitionDialog(Modal):
             on_change=self._changed,
             tooltip="The Redirect URI of your app at developer.xero.com, exactly",
         )
-        self.check_line = ctk.CTkLabel(
-            form, text="", anchor="w", justify="left", font=small_font(), wraplength=FIELD_WIDTH
-        )
+        self.check_line = Text(form, "", size=12, wrap=FIELD_WIDTH)
         self.check_line.grid(row=9, column=1, columnspan=2, sticky="new")
         form.grid_rowconfigure(9, minsize=scaled(self, 18))
         self.scopes = ScopesRow(form, 10, self._changed)
+
+    def _build_authorize(self) -> None:
+        form = self.form
         self.authbox = AuthBox(form, on_authorize=self.authorize, on_copy=self.copy_link, on_finish=self.finish)
         self.authbox.grid(row=13, column=0, columnspan=3, sticky="ew", pady=(GAP, 0))
-        ctk.CTkLabel(form, text="Tenant", anchor="w").grid(
-            row=14, column=0, sticky="w", padx=(0, GAP * 2), pady=(PAD, 0)
-        )
+        Text(form, "Tenant").grid(row=14, column=0, sticky="w", padx=(0, GAP * 2), pady=(PAD, 0))
         self.tenant_menu = Choice(
             form,
             values=[NONE_YET],
@@ -153,16 +169,14 @@ class DefinitionDialog(Modal):
         )
         self.tenant_menu.set(NONE_YET)
         self.tenant_menu.grid(row=14, column=1, columnspan=2, sticky="ew", pady=(PAD, 0))
-        self.tenant_note = ctk.CTkLabel(
-            form, text="", anchor="nw", justify="left", font=small_font(), wraplength=FIELD_WIDTH
-        )
+        self.tenant_note = Text(form, "", size=12, anchor="nw", wrap=FIELD_WIDTH)
         self.tenant_note.grid(row=15, column=1, columnspan=2, sticky="new")
         form.grid_rowconfigure(15, minsize=scaled(self, 18))
 
         bar = ctk.CTkFrame(self, fg_color="transparent")
         bar.pack(fill="x", padx=PAD * 2, pady=(GAP, PAD * 2))
         bar.grid_columnconfigure(0, weight=1)
-        self.reason = ctk.CTkLabel(bar, text="", anchor="w", justify="left", font=small_font(), wraplength=300)
+        self.reason = Text(bar, "", size=12, wrap=300)
         self.reason.grid(row=0, column=0, sticky="w")
         self.save_button = Button(bar, "Save", width=120, command=self.save)
         self.save_button.grid(row=0, column=1, padx=(GAP, 0))
@@ -192,10 +206,6 @@ class DefinitionDialog(Modal):
         self.client_field.set(conn.client_id)
         self.url_field.set(conn.redirect_url)
         self.scopes.set(conn.scopes, saved=True)
-        if conn.tenant_id:
-            name = visible(conn.tenant_name) or conn.tenant_id
-            self.tenant_menu.configure(values=[name])
-            self.tenant_menu.set(name)
         for field in (self.name_field, self.client_field, self.url_field):
             field.enable(self.may_change)
         self.scopes.enable(self.may_change)
@@ -251,7 +261,7 @@ class DefinitionDialog(Modal):
             self.after_cancel(self._check_job)
         self._check_job = self.after(PRECHECK_DELAY_MS, lambda: self._fire_check(token))
         if not self.fields_valid():
-            self.check_line.configure(text="")
+            self.check_line.show("")
         self._render()
 
     def _fire_check(self, token: int) -> None:
@@ -259,7 +269,7 @@ class DefinitionDialog(Modal):
         self.xero_check.fire(token, self.values() if self.fields_valid() else None)
 
     def _check_changed(self, text: str, tone: str) -> None:
-        self.check_line.configure(text=visible(text), text_color=tone_colour(tone))
+        self.check_line.show(visible(text), tone_colour(tone))
 
     # -- rendering ------------------------------------------------------------------------------------
     def _authorized_before(self) -> bool:
@@ -326,7 +336,7 @@ class DefinitionDialog(Modal):
         )
 
     def _render(self) -> None:
-        if self.closed:
+        if self.closed or not self.ready:
             return
         view = self.flow.view
         self.authbox.render(view, self.idle())
@@ -340,9 +350,8 @@ class DefinitionDialog(Modal):
             reason = f"Fill in or correct: {', '.join(wrong)}." if wrong else "Correct the scopes first."
         if rule.enabled and self.connection is not None and self._definition_changed() and not view.authorized:
             reason, tone = "Saving this change means everyone using it must authorize it again.", "warn"
-        self.reason.configure(
-            text=reason if (not rule.enabled or rule.label != "Save" or tone == "warn") else "",
-            text_color=tone_colour(tone),
+        self.reason.show(
+            reason if (not rule.enabled or rule.label != "Save" or tone == "warn") else "", tone_colour(tone)
         )
         self._render_tenant_note(view)
 
@@ -366,7 +375,7 @@ class DefinitionDialog(Modal):
             text, tone = "The organisations appear here once it is authorized.", "muted"
         else:
             text, tone = "", "muted"
-        self.tenant_note.configure(text=text, text_color=tone_colour(tone))
+        self.tenant_note.show(text, tone_colour(tone))
 
     # -- the flow --------------------------------------------------------------------------------------
     def _flow_changed(self, view: FlowView) -> None:
@@ -458,6 +467,8 @@ class DefinitionDialog(Modal):
         self.flow.paste(self.authbox.paste_entry.get())
 
     def enter(self) -> None:
+        if not self.ready:
+            return
         step = next_step(self.flow.view, self.rule())
         if step == "authorize":
             self.authorize()

@@ -146,8 +146,10 @@ class Modal(ctk.CTkToplevel):
         with contextlib.suppress(tk.TclError):
             self.grab_release()
         previous = self._previous_grab
+        root = self.nametowidget(".")
         self.destroy()
-        collect_tk_garbage()
+        # On the Tk thread, but as an event of its own: destroying and collecting in one go held Tk ~40 ms.
+        root.after(0, collect_tk_garbage)
         if previous is not None:
             try:
                 if previous.winfo_exists():

@@ -12,6 +12,7 @@ from ..core import scopes as catalogue
 from ..core.model import BASE_SCOPES
 from .dialogs import Modal
 from .widgets.keys import Button, Check, Choice
+from .widgets.label import Text
 from .widgets.theme import GAP, MUTED_TEXT, PAD, WARN_TEXT, header_font, scaled, small_font
 
 CUSTOM_LABEL = "Custom…"
@@ -25,9 +26,7 @@ class ScopesRow:
         self.on_change = on_change
         self.scopes: list[str] = list(catalogue.PRESETS[catalogue.DEFAULT_PRESET])
         self.saved: list[str] | None = None
-        ctk.CTkLabel(master, text="Scopes", anchor="w").grid(
-            row=row, column=0, sticky="w", padx=(0, GAP * 2), pady=(GAP, 0)
-        )
+        Text(master, "Scopes").grid(row=row, column=0, sticky="w", padx=(0, GAP * 2), pady=(GAP, 0))
         self.choice = Choice(
             master,
             values=PRESET_LABELS,
@@ -38,15 +37,7 @@ class ScopesRow:
         )
         self.choice.set(catalogue.DEFAULT_PRESET)
         self.choice.grid(row=row, column=1, sticky="w", pady=(GAP, 0))
-        self.summary = ctk.CTkLabel(
-            master,
-            text="",
-            text_color=MUTED_TEXT,
-            anchor="w",
-            justify="left",
-            font=small_font(),
-            wraplength=400,
-        )
+        self.summary = Text(master, "", colour=MUTED_TEXT, size=12, wrap=400)
         self.summary.grid(row=row + 1, column=1, columnspan=2, sticky="new")
         master.grid_rowconfigure(row + 1, minsize=scaled(master, 16))
         self.dialog: ScopesDialog | None = None
@@ -92,16 +83,12 @@ class ScopesRow:
     def _describe(self) -> None:
         note = catalogue.deprecation_note(self.scopes)
         if note:
-            self.summary.configure(text=note, text_color=WARN_TEXT)
+            self.summary.show(note, WARN_TEXT)
         elif self.changed:
-            self.summary.configure(
-                text="A change of scopes means authorizing again (and everyone using it too).", text_color=WARN_TEXT
-            )
+            self.summary.show("A change of scopes means authorizing again (and everyone using it too).", WARN_TEXT)
         else:
             shown = [s for s in self.scopes if s not in BASE_SCOPES]
-            self.summary.configure(
-                text="May use: " + (", ".join(shown) if shown else "sign-in only"), text_color=MUTED_TEXT
-            )
+            self.summary.show("May use: " + (", ".join(shown) if shown else "sign-in only"), MUTED_TEXT)
 
 
 class ScopesDialog(Modal):

@@ -81,5 +81,11 @@ def on_appearance_change(callback: Callable[[str], None], root: Any) -> None:
     AppearanceModeTracker.add(callback, root)
 
 
+def forget_appearance_change(callback: Callable[[str], None]) -> None:
+    from customtkinter.windows.widgets.appearance_mode import AppearanceModeTracker
+
+    AppearanceModeTracker.remove(callback)
+
+
 def theme(widget: str, key: str) -> Any:
     return ctk.ThemeManager.theme[widget][key]

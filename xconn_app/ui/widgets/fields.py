@@ -7,12 +7,12 @@ from __future__ import annotations
 import tkinter.font as tkfont
 from collections.abc import Callable
 
-import customtkinter as ctk
-
 from ...core.errors import InvalidInput
 from ..words import plain
 from .keys import Entry
-from .theme import ERROR_TEXT, GAP, OK_TEXT, font_family, scaled, small_font
+from .label import Text
+from .perwindow import one_per
+from .theme import ERROR_TEXT, GAP, OK_TEXT, font_family, scaled
 from .tooltip import Tooltip
 
 MESSAGE_LINES = 2
@@ -58,13 +58,17 @@ class Field:
         self.on_change = on_change
         self.problem_shown = False
         self._last = ""
-        self.label = ctk.CTkLabel(master, text=label, anchor="w")
+        self.label = Text(master, label)
         self.label.grid(row=row, column=0, sticky="w", padx=(0, GAP * 2), pady=(GAP // 2, 0))
         self.entry = Entry(master, width=width, placeholder_text=placeholder)
         self.entry.grid(row=row, column=1, columnspan=2, sticky="ew", pady=(GAP // 2, 0))
         self._width = scaled(master, width)
-        self._font = tkfont.Font(master, family=font_family(), size=-scaled(master, 12))
-        self.message = ctk.CTkLabel(master, text="", anchor="nw", justify="left", font=small_font(), height=16)
+        self._font = one_per(
+            master.nametowidget("."),
+            "message font",
+            lambda: tkfont.Font(master, family=font_family(), size=-scaled(master, 12)),
+        )
+        self.message = Text(master, "", size=12, anchor="nw")
         self._whole = ""
         Tooltip(self.message, lambda: self._whole if self._whole != self.message.cget("text") else "")
         self.message.grid(row=row + 1, column=1, columnspan=2, sticky="new")
@@ -141,7 +145,7 @@ class Field:
     def _show(self, text: str, colour, problem: bool) -> None:
         self.problem_shown = problem
         self._whole = text
-        self.message.configure(text=fit_lines(text, self._font, self._width), text_color=colour)
+        self.message.show(fit_lines(text, self._font, self._width), colour)
         self.entry.mark_problem(problem)
 
     @property

@@ -49,8 +49,6 @@ def heading_room(width: int, scale: float) -> int:
 
 
 ELLIPSIS = "…"
-REFIT_DELAY_MS = 60
-REFIT_CHUNK = 800
 
 
 @dataclass(frozen=True)
@@ -302,7 +300,9 @@ class Table:
         self._room = 0
         self.full: dict[str, tuple] = {}
         self.fill = TableFill(tree)
-        self._refit_job: str | None = None
+        self._fit_job: str | None = None
+        self._fitted: dict[str, tuple] = {}  # iid -> the widths its shown texts were shortened for
+        self._bar: ctk.CTkScrollbar | None = None
         self._tip_job: str | None = None
         self._tip_at: tuple[str, str] | None = None
         self.frame.grid_columnconfigure(0, weight=1)
@@ -312,6 +312,7 @@ class Table:
             self.add_scrollbar()
         else:  # the scrollbar's width (16) and its padding (2) stay reserved
             self.frame.grid_columnconfigure(1, minsize=round(18 * scale))
+        tree.configure(yscrollcommand=self._scrolled)
         tree.bind("<Configure>", self._resized, add="+")
         tree.bind("<Motion>", self._motion, add="+")
         tree.bind("<Leave>", lambda _e: self._hide_tip(), add="+")
@@ -319,22 +320,31 @@ class Table:
         self.style.register(tree)
 
     def add_scrollbar(self) -> ctk.CTkScrollbar:
-        bar = ctk.CTkScrollbar(self.frame, command=self.tree.yview)
-        self.tree.configure(yscrollcommand=bar.set)
+        bar = self._bar = ctk.CTkScrollbar(self.frame, command=self.tree.yview)
         bar.grid(row=0, column=1, sticky="ns", padx=(0, 2), pady=4)
+        self.tree.yview_scroll(0, "units")  # tells the new bar where the view is
         return bar
+
+    def _scrolled(self, first, last) -> None:
+        if self._bar is not None:
+            self._bar.set(first, last)
+        self._fit_soon()
 
     # -- filling ------------------------------------------------------------------------------------
     def start(self, items: Sequence, row: Callable, on_done: Callable[[], None] | None = None) -> None:
+        """Fill the table. Texts go in whole; only the rows in view are shortened to their columns (again
+        when the view scrolls or the columns change width): 10,000 rows never all get measured."""
         self.full = {}
+        self._fitted = {}
 
-        def shortened(item, index):
+        def remembered(item, index):
             iid, image, values, tags = row(item, index)
             self.full[iid] = values
-            return iid, image, self.fit_values(values), tags
+            return iid, image, values, tags
 
-        self.fill.start(items, shortened, on_done)
+        self.fill.start(items, remembered, on_done)
         self._measure_content()
+        self._fit_soon()
 
     def _measure_content(self) -> None:
         """The width the first screenfuls' texts need in the growing columns (headings included)."""
@@ -386,31 +396,40 @@ class Table:
         except tk.TclError:
             return
         self._fit_headings()
-        if self._refit_job is not None:
-            self.tree.after_cancel(self._refit_job)
-        self._refit_job = self.tree.after(REFIT_DELAY_MS, self._refit, 0)
+        self._fitted = {}
+        self._fit_soon()
 
     def _fit_headings(self) -> None:
         fit, scale = self.style.heading_ellipsizer.fit, self.style.scale
         for c, w in zip(self.columns, self.widths, strict=True):
             self.tree.heading(c.id, text=fit(self.headings[c.id], heading_room(w, scale)))
 
-    def _refit(self, start: int) -> None:
-        """Shorten the texts again for the new widths, a slice at a time."""
-        self._refit_job = None
+    def _fit_soon(self) -> None:
+        if self._fit_job is None:
+            self._fit_job = self.tree.after_idle(self._fit_visible)
+
+    def _fit_visible(self) -> None:
+        """Shorten the texts of the rows in view (and one more) to their columns' widths."""
+        self._fit_job = None
         tree = self.tree
         try:
-            children = tree.get_children()
-        except tk.TclError:
-            return
-        end = min(len(children), start + REFIT_CHUNK)
-        w, call = str(tree), tree.tk.call
-        for iid in children[start:end]:
-            full = self.full.get(iid)
-            if full is not None:
-                call(w, "item", iid, "-values", self.fit_values(full))
-        if end < len(children):
-            self._refit_job = tree.after(1, self._refit, end)
+            height = tree.winfo_height()
+            rowheight = max(1, round(ROW_HEIGHT * self.style.scale))
+            iid, y = "", 0
+            while not iid and y < height:
+                iid = tree.identify_row(y)
+                y += rowheight // 2
+            w, call, widths = str(tree), tree.tk.call, tuple(self.widths)
+            for _ in range(height // rowheight + 2):
+                if not iid:
+                    break
+                full = self.full.get(iid)
+                if full is not None and self._fitted.get(iid) != widths:
+                    call(w, "item", iid, "-values", self.fit_values(full))
+                    self._fitted[iid] = widths
+                iid = tree.next(iid)
+        except tk.TclError:  # the table is being destroyed
+            pass
 
     # -- tooltips of shortened cells ----------------------------------------------------------------
     def cell_text(self, x: int, y: int) -> str:
