@@ -11,8 +11,6 @@ from collections.abc import Callable
 
 import customtkinter as ctk
 
-from ..core.model import Status, current_user, iso
-from ..core.text import visible
 from .background import run_in_background
 from .widgets import ctk_internals as inner
 from .widgets.keys import Button, Entry, bind_keys, focus, press
@@ -45,6 +43,27 @@ def columns(user: str) -> list[Column]:
         Column("client_id", "Client ID", 250, min=80, shrink=1),
         Column("authorized", "Last authorized", 126, min=90, shrink=2),
     ]
+
+
+_core: dict[str, Callable[..., str]] = {}
+
+
+def visible(value, limit=None) -> str:
+    """core.text.visible, imported when first needed (not before the first paint)."""
+    if "visible" not in _core:
+        from ..core.text import visible as shown
+
+        _core["visible"] = shown
+    return _core["visible"](value, limit)
+
+
+def iso(ts) -> str:
+    """core.model.iso, imported when first needed."""
+    if "iso" not in _core:
+        from ..core.model import iso as when
+
+        _core["iso"] = when
+    return _core["iso"](ts)
 
 
 def status_words(row) -> str:
@@ -81,7 +100,9 @@ class ConnectionsView(ctk.CTkFrame):
         # The toolbar's and the button row's places are kept: the table does not move when they come.
         self.grid_rowconfigure(1, minsize=scaled(self, CONTROL_HEIGHT + GAP))
         self.grid_rowconfigure(3, minsize=scaled(self, CONTROL_HEIGHT + PAD))
-        self.table = Table(self, columns(current_user()), dot_column=34, scrollbar=False)
+        # "Status for <user>" once the list is read (core and the user's name are not needed for the first paint)
+        self.table = Table(self, columns("you"), dot_column=34, scrollbar=False)
+        self.table.set_heading("status", "Status")
         self.tree = self.table.tree
         self.fill = self.table.fill
         self.table.frame.grid(row=2, column=0, sticky="nsew", pady=(GAP, 0))
@@ -288,12 +309,16 @@ class ConnectionsView(ctk.CTkFrame):
         service, first = self.service, not self.started
 
         def load():
+            from ..core.model import current_user
+
             data = service.start() if first else None
-            return service.rows(data), service.role
+            return service.rows(data), service.role, current_user()
 
         def done(loaded):
             self.started = True
-            self.rows, self.role = loaded
+            self.rows, self.role, user = loaded
+            if first:
+                self.table.set_heading("status", f"Status for {user}")
             self.may_change = self.role.admin
             self._keys = [
                 "\0".join((r.connection.name, r.connection.tenant_name or "", r.connection.client_id)).casefold()
@@ -417,6 +442,8 @@ class ConnectionsView(ctk.CTkFrame):
         )
 
     def needing(self) -> list:
+        from ..core.model import Status
+
         return [r for r in self.rows if r.status in (Status.NEEDS_REAUTHORIZATION, Status.CANT_REACH)]
 
     def _banner_target(self):

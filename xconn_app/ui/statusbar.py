@@ -10,7 +10,6 @@ import logging
 
 import customtkinter as ctk
 
-from ..core.text import visible
 from .background import run_in_background
 from .widgets.theme import MUTED_TEXT, PAD, WARN_TEXT, small_font
 from .widgets.tooltip import Tooltip
@@ -52,6 +51,8 @@ class StatusBar(ctk.CTkFrame):
         Tooltip(self.right, lambda: self._right_tip)
 
     def show_location(self, location) -> None:
+        from ..core.text import visible
+
         self.left.configure(text=f"Connection list: {visible(location.path)}  ({location.scope})")
         self._left_tip = visible(location.reason)
 

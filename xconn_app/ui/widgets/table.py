@@ -16,9 +16,8 @@ import tkinter as tk
 import tkinter.font as tkfont
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from tkinter import ttk
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import customtkinter as ctk
 
@@ -51,8 +50,7 @@ def heading_room(width: int, scale: float) -> int:
 ELLIPSIS = "…"
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):  # not a dataclass: dataclasses (and inspect) would load before the first paint
     id: str
     heading: str
     width: int  # preferred, at 100 %
