@@ -7,6 +7,7 @@ descriptors 3 and 4, NUL-terminated JSON), so no websocket library is needed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -16,14 +17,24 @@ import time
 
 import conftest
 import pytest
-from xvfb import display, make_window, pump, row_of  # noqa: F401
+from xvfb import pump, row_of
 
 pytestmark = [pytest.mark.gui, pytest.mark.e2e]
+pytest_plugins = ["guifixtures"]  # the display and make_window fixtures
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage", "--remote-debugging-pipe"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--remote-debugging-pipe",
+]
 
 
 def _trust_the_standin() -> list[str]:
@@ -42,10 +53,22 @@ class Chromium:
 
         # Chromium reads commands on fd 3 and answers on fd 4; the shell puts the pipes there.
         shell = f'exec "$@" 3<&{to_child_r} 4>&{from_child_w} {to_child_r}<&- {from_child_w}>&-'
-        self.proc = subprocess.Popen(["bash", "-c", shell, "chromium", CHROMIUM, *FLAGS, *_trust_the_standin(),
-                                      f"--user-data-dir={profile_dir}", url],
-                                     pass_fds=(to_child_r, from_child_w),
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [
+                "bash",
+                "-c",
+                shell,
+                "chromium",
+                CHROMIUM,
+                *FLAGS,
+                *_trust_the_standin(),
+                f"--user-data-dir={profile_dir}",
+                url,
+            ],
+            pass_fds=(to_child_r, from_child_w),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         os.close(to_child_r)
         os.close(from_child_w)
         self._buffer = b""
@@ -88,20 +111,16 @@ class Chromium:
         return result.get("result", {}).get("value")
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):
             self.call("Browser.close", timeout=5)
-        except Exception:
-            pass
         try:
             self.proc.wait(5)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
         for fd in (self._to_child, self._from_child):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
 
 
 def click_allow(browser: Chromium, log: list) -> None:
@@ -151,8 +170,15 @@ def test_authorize_in_real_chromium(make_window, service, standin, redirect_url,
     pump(win, lambda: dialog.ready and dialog.url_field.get() == redirect_url)
     try:
         dialog.authbox.authorize_button.invoke()
-        pump(win, lambda: dialog.flow.view.authorized or any(isinstance(x, Exception) for x in log)
-             or dialog.flow.view.phase.value == "failed", timeout=90)
+        pump(
+            win,
+            lambda: (
+                dialog.flow.view.authorized
+                or any(isinstance(x, Exception) for x in log)
+                or dialog.flow.view.phase.value == "failed"
+            ),
+            timeout=90,
+        )
         assert not [x for x in log if isinstance(x, Exception)], log
         assert dialog.flow.view.authorized, dialog.authbox.text
         pump(win, lambda: len(log) >= 3, timeout=30)

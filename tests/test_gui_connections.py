@@ -470,9 +470,9 @@ def _cut_cells(table):
     font = table.style.font
     out = []
     for iid in table.tree.get_children():
-        for column, width, shown in zip(table.columns, table.widths, table.shown(iid), strict=True):
-            if font.measure(shown) > cell_room(width, table.style.scale):
-                out.append((column.id, shown))
+        for column, width, text in zip(table.columns, table.widths, table.shown(iid), strict=True):
+            if font.measure(text) > cell_room(width, table.style.scale):
+                out.append((column.id, text))
     return out
 
 
