@@ -144,7 +144,7 @@ def run(rounds: int = 7) -> tuple[list[Row], dict]:
             beat.start()
             t_open = time.perf_counter()
             dialog = window.connections.add()
-            pump_until(window, lambda: dialog.winfo_viewable(), 10)
+            pump_until(window, lambda: dialog.winfo_viewable(), 10)  # noqa: B023
             dialog.update_idletasks()
             opens.append((time.perf_counter() - t_open, beat.stop()))
             pump_until(window, lambda: not busy(window), 10)
@@ -155,10 +155,10 @@ def run(rounds: int = 7) -> tuple[list[Row], dict]:
             beat.start()
             t_press = time.perf_counter()
             dialog.after(0, dialog.authorize)
-            ok = pump_until(window, lambda: "tenants" in marks and dialog.flow.view.phase is Phase.CHOOSING
-                            and dialog.save_button.enabled and not busy(window), 20)
+            ok = pump_until(window, lambda: "tenants" in marks and dialog.flow.view.phase is Phase.CHOOSING  # noqa: B023
+                            and dialog.save_button.enabled and not busy(window), 20)  # noqa: B023
             dialog.after(0, dialog.save)
-            saved = pump_until(window, lambda: not dialog.winfo_exists() and not busy(window), 20)
+            saved = pump_until(window, lambda: not dialog.winfo_exists() and not busy(window), 20)  # noqa: B023
             pump_until(window, lambda: False, 0.25)  # the list repaints
             stall = beat.stop()
             if not ok or not saved or "callback" not in marks:

@@ -94,22 +94,22 @@ def measure(sizes) -> dict[int, dict[str, float]]:
         reg.save(data)
         reps = 7 if n <= 1000 else 3
         load = median([_timed(reg.load) for _ in range(reps)])
-        save = median([_timed(lambda: reg.save(data)) for _ in range(reps)])
+        save = median([_timed(lambda: reg.save(data)) for _ in range(reps)])  # noqa: B023
         size_kb = reg.path.stat().st_size / 1024
 
         service = Service()
         window = MainWindow(service, dialogs=RecordingDialogs())
         window.dialogs.master = window
         t0 = time.perf_counter()
-        _pump(window, lambda: window.connections.loaded and not busy(window), 60)
+        _pump(window, lambda: window.connections.loaded and not busy(window), 60)  # noqa: B023
         window.update_idletasks()
         first_fill = time.perf_counter() - t0  # registry read on a worker + the table filled
         view = window.connections
 
         def render():  # every row in: the fill runs in after() slices, so pump until it is done
-            view.show_rows()
-            _pump(window, lambda: view.fill.done, 60)
-            window.update_idletasks()
+            view.show_rows()  # noqa: B023
+            _pump(window, lambda: view.fill.done, 60)  # noqa: B023
+            window.update_idletasks()  # noqa: B023
 
         render_t = median([_timed(render) for _ in range(3)])
         slice_t = view.fill.longest
@@ -117,8 +117,8 @@ def measure(sizes) -> dict[int, dict[str, float]]:
 
         def keystroke(text):
             def go():
-                view.set_search(text)  # what <KeyRelease> in the search box does
-                window.update_idletasks()
+                view.set_search(text)  # what <KeyRelease> in the search box does  # noqa: B023
+                window.update_idletasks()  # noqa: B023
             return go
 
         narrow = median([_timed(keystroke(t)) for t in ("Connection 0004", "Connection 00042", "Connection 000")])
@@ -130,10 +130,10 @@ def measure(sizes) -> dict[int, dict[str, float]]:
 
         window.tabs.set("Profiles")  # built when first shown (or at once, by older windows)
         window.profiles.refresh()
-        _pump(window, lambda: not busy(window) and len(window.profiles.profiles) == n, 60)
+        _pump(window, lambda: not busy(window) and len(window.profiles.profiles) == n, 60)  # noqa: B023
         if len(window.profiles.profiles) != n:
             raise RuntimeError(f"the Profiles tab shows {len(window.profiles.profiles)} of {n} profiles")
-        profiles_t = median([_timed(lambda: (window.profiles.show(), window.update_idletasks())) for _ in range(3)])
+        profiles_t = median([_timed(lambda: (window.profiles.show(), window.update_idletasks())) for _ in range(3)])  # noqa: B023
         window.tabs.set("Connections")
         window.update()
 
@@ -142,7 +142,7 @@ def measure(sizes) -> dict[int, dict[str, float]]:
             view.select(data.connections[0].id)  # the one with the most profiles
             t = time.perf_counter()
             dialog = view.usage()
-            _pump(window, lambda: dialog.text.cget("text") != "Loading…" and not busy(window), 30)
+            _pump(window, lambda: dialog.text.cget("text") != "Loading…" and not busy(window), 30)  # noqa: B023
             dialog.update_idletasks()
             usage_ts.append(time.perf_counter() - t)
             dialog.close()
@@ -167,7 +167,8 @@ def _rows(sizes, table) -> list[Row]:
         rows.append(Row("scale", f"{n:,}: Connections table render, all rows (longest Tk slice)",
                         f"{f['render']:.1f} ms ({f['slice']:.1f})", bud,
                         f["render"] <= budget if budget else None))
-        rows.append(Row("scale", f"{n:,}: window built -> registry read, table filled", f"{f['first_fill']:.1f} ms", "", None))
+        rows.append(Row("scale", f"{n:,}: window built -> registry read, table filled", f"{f['first_fill']:.1f} ms",
+                        "", None))
         rows.append(Row("scale", f"{n:,}: search, one keystroke (narrow / first letter)",
                         f"{f['filter_narrow']:.1f} / {f['filter_first_key']:.1f} ms", "", None))
         rows.append(Row("scale", f"{n:,}: Profiles table render", f"{f['profiles']:.1f} ms", "", None))
