@@ -148,8 +148,15 @@ class MainWindow(ctk.CTk):
         self.started = True
         with contextlib.suppress(tk.TclError):
             self.after_cancel(self._start_fallback)
-        self.connections.build_controls()  # the toolbar and buttons: what the person acts on first
-        self.update_idletasks()  # ... on screen before anything else runs
+        # The toolbar, then the buttons: what the person acts on first, each on screen before the next
+        # step (in one go they held Tk ~80 ms)
+        self.connections.build_toolbar()
+        self.update_idletasks()
+        self.after(0, self._build_buttons)
+
+    def _build_buttons(self) -> None:
+        self.connections.build_buttons()
+        self.update_idletasks()
         self.controls_shown_at = time.perf_counter()
         self.after(0, self._build_rest)
 

@@ -123,10 +123,18 @@ class ConnectionsView(ctk.CTkFrame):
 
     # -- layout -------------------------------------------------------------------------------------------
     def build_controls(self) -> None:
-        """The toolbar and the button row (MainWindow: right after the first paint)."""
+        """The toolbar and the button row (MainWindow: right after the first paint, in two turns of the
+        event loop: build_toolbar(), then build_buttons())."""
+        self.build_toolbar()
+        self.build_buttons()
+
+    def build_toolbar(self) -> None:
+        if not hasattr(self, "search"):
+            self._build_toolbar()
+
+    def build_buttons(self) -> None:
         if self.controls_built:
             return
-        self._build_toolbar()
         self._build_buttons()
         self.empty = ctk.CTkLabel(
             self.table.frame, text="Loading connections…", text_color=MUTED_TEXT, fg_color=TABLE_BG
