@@ -52,7 +52,7 @@ def measure(n: int) -> dict:
     from xconn_app.core.service import Service
     from xconn_app.ui.app import MainWindow
     from xconn_app.ui.background import busy
-    from xconn_app.ui.widgets.ctk_internals import inner_entry
+    from xconn_app.ui.widgets.ctk_adapter import inner_entry
 
     cfg = folder / f"config-{n}"
     data = make_data(n, cfg)

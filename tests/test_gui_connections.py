@@ -9,7 +9,7 @@ import conftest
 import pytest
 from xvfb import pump, row_of, rows, shown
 
-from xconn_app.ui.widgets.ctk_internals import inner_entry
+from xconn_app.ui.widgets.ctk_adapter import inner_entry
 
 pytestmark = pytest.mark.gui
 pytest_plugins = ["guifixtures"]  # the display and make_window fixtures

@@ -6,7 +6,7 @@ import conftest
 import pytest
 from xvfb import pump, rows
 
-from xconn_app.ui.widgets.ctk_internals import inner_entry
+from xconn_app.ui.widgets.ctk_adapter import inner_entry
 
 pytestmark = pytest.mark.gui
 pytest_plugins = ["guifixtures"]  # the display and make_window fixtures
@@ -195,7 +195,7 @@ def test_ten_thousand_connections_fill_in_slices_and_typing_filters_once(make_wi
 
 
 def test_long_connection_lists_drop_down_short_and_search_the_rest(make_window, service):
-    from xconn_app.ui.widgets import ctk_internals
+    from xconn_app.ui.widgets import ctk_adapter
     from xconn_app.ui.widgets.choice import MENU_SHOWN
 
     conns = many(service, 40)
@@ -207,7 +207,7 @@ def test_long_connection_lists_drop_down_short_and_search_the_rest(make_window, 
     view.select("Invoices")
     menu = view.connection_menu
     assert menu.get() == "Connection 00000" and len(menu.cget("values")) == 41
-    dropped = ctk_internals.option_menu_list(menu)
+    dropped = ctk_adapter.option_menu_list(menu)
     labels = [dropped.entrycget(i, "label").strip() for i in range(dropped.index("end") + 1)]
     assert labels[0] == "(no connection)" and len(labels) == MENU_SHOWN + 1 and labels[-1] == "Search all 40…"
     menu._chosen("Search all 40…")  # what picking that entry does

@@ -14,7 +14,7 @@ import tkinter as tk
 import customtkinter as ctk
 
 from .dialogs import Dialogs, describe
-from .widgets import ctk_internals as inner
+from .widgets import ctk_adapter as inner
 from .widgets.keys import Choice, TabOrder, bind_keys, install_text_keys, press
 from .widgets.theme import GAP, MUTED_TEXT, PAD, header_font
 

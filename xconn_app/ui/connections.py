@@ -12,7 +12,7 @@ from collections.abc import Callable
 import customtkinter as ctk
 
 from .background import run_in_background
-from .widgets import ctk_internals as inner
+from .widgets import ctk_adapter as inner
 from .widgets.keys import Button, Entry, bind_keys, focus, press
 from .widgets.table import Column, Table
 from .widgets.theme import (

@@ -10,7 +10,7 @@ import customtkinter as ctk
 from ..core.text import visible
 from .background import run_in_background
 from .dialogs import Modal
-from .widgets.ctk_internals import inner_text
+from .widgets.ctk_adapter import inner_text
 from .widgets.keys import Button
 from .widgets.theme import GAP, MUTED_TEXT, PAD, font_family, header_font, pick, scaled
 from .words import names

@@ -21,7 +21,7 @@ from typing import Any
 
 import customtkinter as ctk
 
-from . import ctk_internals as inner
+from . import ctk_adapter as inner
 from .theme import (
     DANGER,
     DANGER_HOVER,

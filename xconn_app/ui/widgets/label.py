@@ -13,7 +13,7 @@ import contextlib
 import tkinter as tk
 from typing import Any, Literal
 
-from . import ctk_internals as inner
+from . import ctk_adapter as inner
 from .theme import TEXT, font_family, pick
 
 

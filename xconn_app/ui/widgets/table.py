@@ -21,7 +21,7 @@ from typing import Literal, NamedTuple
 
 import customtkinter as ctk
 
-from . import ctk_internals as inner
+from . import ctk_adapter as inner
 from .fill import TableFill
 from .keys import table_ring
 from .perwindow import one_per, root_of

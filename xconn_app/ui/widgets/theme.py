@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import customtkinter as ctk
 
-from . import ctk_internals
+from . import ctk_adapter
 
 PAD = 12  # outer padding
 GAP = 8  # between related widgets
@@ -55,13 +55,13 @@ def pick(pair) -> str:
 
 
 def theme_colour(widget: str, key: str) -> str:
-    return pick(ctk_internals.theme(widget, key))
+    return pick(ctk_adapter.theme(widget, key))
 
 
 def font_family() -> str:
     import sys
 
-    fonts = ctk_internals.theme("CTkFont", "family") if "family" in ctk.ThemeManager.theme["CTkFont"] else None
+    fonts = ctk_adapter.theme("CTkFont", "family") if "family" in ctk.ThemeManager.theme["CTkFont"] else None
     if fonts:
         return fonts
     key = "Windows" if sys.platform.startswith("win") else "macOS" if sys.platform == "darwin" else "Linux"
@@ -82,4 +82,4 @@ def header_font() -> ctk.CTkFont:
 
 def scaled(widget, value: float) -> int:
     """A length in the window's pixels (customtkinter's widget scaling: 1.5 at 150 %)."""
-    return round(value * ctk_internals.scaling(widget))
+    return round(value * ctk_adapter.scaling(widget))
