@@ -1,8 +1,9 @@
 """The start-up floors: a bare window to its first paint (same hook as xconn_app/ui/app.py).
 
-    python bench/_bare_window.py tk     # tkinter.Tk()
-    python bench/_bare_window.py ctk    # customtkinter.CTk()
+python bench/_bare_window.py tk     # tkinter.Tk()
+python bench/_bare_window.py ctk    # customtkinter.CTk()
 """
+
 import os
 import sys
 
@@ -25,7 +26,7 @@ def painted(event):
 
     stamp = time.perf_counter()
     with open(os.environ["XCONN_BENCH_FIRST_PAINT"], "w") as fh:
-        fh.write('{"painted": %r, "modules": []}' % stamp)
+        fh.write(f'{{"painted": {stamp!r}, "modules": []}}')
     root.after(0, root.destroy)
 
 

@@ -37,7 +37,7 @@ from xconn_app.core.service import Service  # noqa: E402
 
 service = Service()
 mark("import core.service, logs.setup(), Service()")
-from xconn_app.ui import connections  # noqa: E402,F401
+from xconn_app.ui import connections  # noqa: E402
 
 mark("import ui.connections")
 

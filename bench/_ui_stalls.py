@@ -103,8 +103,18 @@ def measure(n: int) -> dict:
         def open_usage():
             box["d"] = view.usage()  # noqa: B023
 
-        usage.append(timed(win, open_usage, lambda: "d" in box and box["d"].text.cget("text") != "Loading…"  # noqa: B023
-                           and not busy(win) and box["d"].table.fill.done))  # noqa: B023
+        usage.append(
+            timed(
+                win,
+                open_usage,
+                lambda box=box: (
+                    "d" in box
+                    and box["d"].text.cget("text") != "Loading…"
+                    and not busy(win)
+                    and box["d"].table.fill.done
+                ),
+            )
+        )
         box["d"].close()
         win.update()
     out["usage_ms"], out["usage_stall"] = median([u[0] for u in usage]), median([u[1] for u in usage])

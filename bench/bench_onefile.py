@@ -48,8 +48,12 @@ root.mainloop()
 class Xvfb:
     def __enter__(self):
         r, w = os.pipe()
-        self.proc = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-                                     pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            ["Xvfb", "-displayfd", str(w), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+            pass_fds=(w,),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         os.close(w)
         with os.fdopen(r) as fh:
             number = fh.readline().strip()
@@ -65,8 +69,15 @@ class Xvfb:
 
 def clean_env(tmp: Path, display: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("XCONN_", "PYTHON_KEYRING", "XDG_"))}
-    env.update(DISPLAY=display, HOME=str(tmp), XDG_STATE_HOME=str(tmp / "state"), XDG_CONFIG_HOME=str(tmp / "cfg"),
-               XCONN_CONFIG_DIR=str(tmp / "registry"), XCONN_LOG_DIR=str(tmp / "logs"), XCONN_BENCH_EXIT="1")
+    env.update(
+        DISPLAY=display,
+        HOME=str(tmp),
+        XDG_STATE_HOME=str(tmp / "state"),
+        XDG_CONFIG_HOME=str(tmp / "cfg"),
+        XCONN_CONFIG_DIR=str(tmp / "registry"),
+        XCONN_LOG_DIR=str(tmp / "logs"),
+        XCONN_BENCH_EXIT="1",
+    )
     return env
 
 
@@ -140,7 +151,9 @@ def main(argv=None) -> int:
         src_env = dict(env, PYTHONPATH=str(ROOT))
         for label, cmd in gui:
             e = src_env if cmd[0] == sys.executable else env
-            rows.append((label, "first painted window") + median_of(lambda: first_paint(cmd, e, stamp), args.runs))
+            rows.append(
+                (label, "first painted window", *median_of(lambda c=cmd, e=e: first_paint(c, e, stamp), args.runs))
+            )
         cli = [
             ("python -m xconn_app --version", [sys.executable, "-m", "xconn_app", "--version"]),
             ("onedir xconn-cli --version", [str(ONEDIR_CLI), "--version"]),
@@ -148,7 +161,7 @@ def main(argv=None) -> int:
         ]
         for label, cmd in cli:
             e = src_env if cmd[0] == sys.executable else env
-            rows.append((label, "process exit") + median_of(lambda: wall(cmd, e), args.runs))
+            rows.append((label, "process exit", *median_of(lambda c=cmd, e=e: wall(c, e), args.runs)))
 
     print(f"\nxconn cold start, median of {args.runs} runs (min-max), Xvfb, {os.cpu_count()} CPUs\n")
     width = max(len(r[0]) for r in rows)
@@ -163,8 +176,10 @@ def main(argv=None) -> int:
     unpack = onefile - onedir
     print()
     print(f"onefile unpacks {files} files / {mb:.1f} MB to a temporary folder at every start;")
-    print(f"that costs {unpack * 1000:.0f} ms here ({unpack / onefile:.0%} of the onefile start: onefile "
-          f"{onefile * 1000:.0f} ms vs onedir {onedir * 1000:.0f} ms).")
+    print(
+        f"that costs {unpack * 1000:.0f} ms here ({unpack / onefile:.0%} of the onefile start: onefile "
+        f"{onefile * 1000:.0f} ms vs onedir {onedir * 1000:.0f} ms)."
+    )
     cli_unpack = by["onefile xconn-cli --version"] - by["onedir xconn-cli --version"]
     print(f"xconn-cli --version: {cli_unpack * 1000:.0f} ms of unpacking on top of the same start.")
     verdict = "within" if onefile <= BUDGET_ONEFILE else "OVER"

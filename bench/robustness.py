@@ -19,8 +19,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SUITES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests").glob("test_reliability_*.py")) + \
-    sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests").glob("test_security_*.py"))
+SUITES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests").glob("test_reliability_*.py")) + sorted(
+    str(p.relative_to(ROOT)) for p in (ROOT / "tests").glob("test_security_*.py")
+)
 
 
 def main(argv=None) -> int:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import BENCH, Row, ensure_display  # noqa: E402
+from _common import BENCH, Row, ensure_display
 
 SECTIONS = ("startup", "authorize", "scale", "token")
 
@@ -37,19 +37,24 @@ def machine() -> dict:
     except OSError:
         cpu = platform.processor() or "unknown"
     try:
-        load = "%.2f %.2f %.2f" % os.getloadavg()
+        load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     except OSError:
         load = "n/a"
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
-            "os": f"{platform.system()} {platform.release()}",
-            "date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"), "load": load}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "os": f"{platform.system()} {platform.release()}",
+        "date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+        "load": load,
+    }
 
 
 def table(rows: list[Row]) -> str:
     head = ("Section", "Figure", "Measured", "Budget", "Verdict")
     body = [(r.section, r.figure, r.value, r.budget or "-", r.verdict) for r in rows]
-    widths = [max(len(x[i]) for x in [head] + body) for i in range(5)]
-    line = lambda cells: "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
+    widths = [max(len(x[i]) for x in [head, *body]) for i in range(5)]
+    line = lambda cells: "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"  # noqa: E731
     return "\n".join([line(head), "|" + "|".join("-" * (w + 2) for w in widths) + "|"] + [line(b) for b in body])
 
 
@@ -69,8 +74,10 @@ def main(argv=None) -> int:
     os.environ["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / f"xconn-bench-pycache-{os.getuid()}")
     ensure_display()
     info = machine()
-    print(f"xconn bench on {info['cpu']} ({info['cores']} cores), Python {info['python']}, load {info['load']}",
-          file=sys.stderr)
+    print(
+        f"xconn bench on {info['cpu']} ({info['cores']} cores), Python {info['python']}, load {info['load']}",
+        file=sys.stderr,
+    )
 
     rows: list[Row] = []
     extra: dict = {}
@@ -99,13 +106,15 @@ def main(argv=None) -> int:
         extra.update(e)
         print(f"  ({time.perf_counter() - t:.0f} s)", file=sys.stderr)
     elapsed = time.perf_counter() - started
-    info["load_after"] = "%.2f %.2f %.2f" % os.getloadavg()
+    info["load_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
 
     text = table(rows)
     print(text)
     failed = [r for r in rows if r.ok is False]
-    print(f"\n{len(rows) - len(failed)} of {len(rows)} rows within budget or informational; "
-          f"{len(failed)} over budget. {elapsed:.0f} s.")
+    print(
+        f"\n{len(rows) - len(failed)} of {len(rows)} rows within budget or informational; "
+        f"{len(failed)} over budget. {elapsed:.0f} s."
+    )
     if not q and set(chosen) == set(SECTIONS):
         write_results(text, info, extra, elapsed)
     return 1 if failed else 0
@@ -116,24 +125,31 @@ def write_results(text: str, info: dict, extra: dict, elapsed: float) -> None:
     path = BENCH / "RESULTS.md"
     marker = "<!-- analysis: written by hand, kept by bench/run.py -->"
     old = path.read_text(encoding="utf-8") if path.exists() else ""
-    analysis = old[old.index(marker):] if marker in old else marker + "\n"
-    imports = "\n".join(f"| {name} | {self_us / 1000:.1f} | {cum_us / 1000:.1f} |"
-                        for name, self_us, cum_us in extra.get("imports_top", []))
+    analysis = old[old.index(marker) :] if marker in old else marker + "\n"
+    imports = "\n".join(
+        f"| {name} | {self_us / 1000:.1f} | {cum_us / 1000:.1f} |"
+        for name, self_us, cum_us in extra.get("imports_top", [])
+    )
     st = extra.get("startup_ms", {})
-    startup = (f"bare Tk {st.get('bare_tk', 0):.0f}, bare CTk {st.get('bare_ctk', 0):.0f}, xconn "
-               f"{st.get('app_runs')}") if st else "-"
+    startup = (
+        (f"bare Tk {st.get('bare_tk', 0):.0f}, bare CTk {st.get('bare_ctk', 0):.0f}, xconn {st.get('app_runs')}")
+        if st
+        else "-"
+    )
     sc = extra.get("scale_ms") or {}
     keys = list(next(iter(sc.values())).keys()) if sc else []
-    scale = "\n".join(["| size | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
-                      + [f"| {n:,} | " + " | ".join(f"{v[k]:.1f}" for k in keys) + " |" for n, v in sc.items()])
+    scale = "\n".join(
+        ["| size | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
+        + [f"| {n:,} | " + " | ".join(f"{v[k]:.1f}" for k in keys) + " |" for n, v in sc.items()]
+    )
     token = ", ".join(f"{k} {v:.2f}" for k, v in (extra.get("token_ms") or {}).items())
     parts = "\n".join(f"| {k} | {v} |" for k, v in (extra.get("startup_phases") or {}).items())
     groups = ", ".join(f"{name} {us / 1000:.1f} ms" for name, us in extra.get("imports_groups", []))
     body = f"""# xconn performance figures
 
-Generated by `scripts/dev bench` (bench/run.py) on {info['date']}:
-{info['cpu']}, {info['cores']} cores, Python {info['python']}, {info['os']};
-load average {info['load']} before, {info['load_after']} after; the run took {elapsed:.0f} s.
+Generated by `scripts/dev bench` (bench/run.py) on {info["date"]}:
+{info["cpu"]}, {info["cores"]} cores, Python {info["python"]}, {info["os"]};
+load average {info["load"]} before, {info["load_after"]} after; the run took {elapsed:.0f} s.
 Medians of repeated runs; ratios against a floor measured in the same run.
 
 {text}
@@ -141,7 +157,7 @@ Medians of repeated runs; ratios against a floor measured in the same run.
 ## Where start-up time goes
 
 Imports done before the first paint (`python -X importtime -m xconn_app`; importtime itself
-inflates them): {extra.get('imports_total_us', 0) / 1000:.0f} ms in all. By top-level package (self time): {groups}.
+inflates them): {extra.get("imports_total_us", 0) / 1000:.0f} ms in all. By top-level package (self time): {groups}.
 
 | Module (10 slowest, self time) | self ms | cumulative ms |
 |---|---|---|
@@ -158,8 +174,8 @@ Every start-up run (ms): {startup}
 
 ## Raw figures
 
-Authorize, every round (ms): callback -> tenants {extra.get('authorize_ms')}; longest stall
-{extra.get('stall_ms')}, at ms after Authorize was pressed {extra.get('stall_at_ms_after_press')}.
+Authorize, every round (ms): callback -> tenants {extra.get("authorize_ms")}; longest stall
+{extra.get("stall_ms")}, at ms after Authorize was pressed {extra.get("stall_at_ms_after_press")}.
 
 Scale (ms; "rows" is Service.rows(): registry read + statuses, on a worker thread):
 

@@ -27,16 +27,25 @@ def make_data(n: int, list_folder=None):
     now = time.time()
     conns, grants = [], {}
     for i in range(n):
-        c = Connection(name=f"Connection {i:05d}", client_id="".join(rnd.choice("0123456789ABCDEF") for _ in range(32)),
-                       redirect_url=f"http://localhost:{5000 + i % 1000}/callback")
+        c = Connection(
+            name=f"Connection {i:05d}",
+            client_id="".join(rnd.choice("0123456789ABCDEF") for _ in range(32)),
+            redirect_url=f"http://localhost:{5000 + i % 1000}/callback",
+        )
         c.tenant_id = f"{rnd.getrandbits(128):032x}"
         c.tenant_name = f"Organisation {i:05d} Ltd"
         c.tenant_type = "ORGANISATION"
         kind = i % 4
         if kind:  # 3 in 4 authorized: connected, expiring soon, needing re-authorization
             age = {1: 2, 2: 50, 3: 70}[kind] * 86400
-            grants[c.id] = Grant(connection_id=c.id, authorized_at=now - age, authorized_host="bench",
-                                 last_refresh=now - age, needs_reauthorization=kind == 3, fingerprint=c.fingerprint)
+            grants[c.id] = Grant(
+                connection_id=c.id,
+                authorized_at=now - age,
+                authorized_host="bench",
+                last_refresh=now - age,
+                needs_reauthorization=kind == 3,
+                fingerprint=c.fingerprint,
+            )
         conns.append(c)
     groups = max(1, n // 10)  # ten profiles per connection on the first tenth
     profiles = [Profile(name=f"Profile {i:05d}", connection_id=conns[i % groups].id) for i in range(n)]
@@ -119,6 +128,7 @@ def measure(sizes) -> dict[int, dict[str, float]]:
             def go():
                 view.set_search(text)  # what <KeyRelease> in the search box does  # noqa: B023
                 window.update_idletasks()  # noqa: B023
+
             return go
 
         narrow = median([_timed(keystroke(t)) for t in ("Connection 0004", "Connection 00042", "Connection 000")])
@@ -149,9 +159,19 @@ def measure(sizes) -> dict[int, dict[str, float]]:
             window.update()
         usage = median(usage_ts)
         window.destroy()
-        table[n] = {"load": ms(load), "save": ms(save), "kb": size_kb, "first_fill": ms(first_fill),
-                    "render": ms(render_t), "slice": ms(slice_t), "rows": ms(rows_t), "filter_narrow": ms(narrow),
-                    "filter_first_key": ms(broad), "profiles": ms(profiles_t), "usage": ms(usage)}
+        table[n] = {
+            "load": ms(load),
+            "save": ms(save),
+            "kb": size_kb,
+            "first_fill": ms(first_fill),
+            "render": ms(render_t),
+            "slice": ms(slice_t),
+            "rows": ms(rows_t),
+            "filter_narrow": ms(narrow),
+            "filter_first_key": ms(broad),
+            "profiles": ms(profiles_t),
+            "usage": ms(usage),
+        }
     return table
 
 
@@ -162,15 +182,36 @@ def _rows(sizes, table) -> list[Row]:
         budget = BUDGETS_MS.get(n)
         bud = f"<= {budget:.0f} ms" if budget else ""
         ls = f["load"] + f["save"]
-        rows.append(Row("scale", f"{n:,}: registry load + save ({f['kb']:.0f} KB)",
-                        f"{f['load']:.1f} + {f['save']:.1f} = {ls:.1f} ms", bud, ls <= budget if budget else None))
-        rows.append(Row("scale", f"{n:,}: Connections table render, all rows (longest Tk slice)",
-                        f"{f['render']:.1f} ms ({f['slice']:.1f})", bud,
-                        f["render"] <= budget if budget else None))
-        rows.append(Row("scale", f"{n:,}: window built -> registry read, table filled", f"{f['first_fill']:.1f} ms",
-                        "", None))
-        rows.append(Row("scale", f"{n:,}: search, one keystroke (narrow / first letter)",
-                        f"{f['filter_narrow']:.1f} / {f['filter_first_key']:.1f} ms", "", None))
+        rows.append(
+            Row(
+                "scale",
+                f"{n:,}: registry load + save ({f['kb']:.0f} KB)",
+                f"{f['load']:.1f} + {f['save']:.1f} = {ls:.1f} ms",
+                bud,
+                ls <= budget if budget else None,
+            )
+        )
+        rows.append(
+            Row(
+                "scale",
+                f"{n:,}: Connections table render, all rows (longest Tk slice)",
+                f"{f['render']:.1f} ms ({f['slice']:.1f})",
+                bud,
+                f["render"] <= budget if budget else None,
+            )
+        )
+        rows.append(
+            Row("scale", f"{n:,}: window built -> registry read, table filled", f"{f['first_fill']:.1f} ms", "", None)
+        )
+        rows.append(
+            Row(
+                "scale",
+                f"{n:,}: search, one keystroke (narrow / first letter)",
+                f"{f['filter_narrow']:.1f} / {f['filter_first_key']:.1f} ms",
+                "",
+                None,
+            )
+        )
         rows.append(Row("scale", f"{n:,}: Profiles table render", f"{f['profiles']:.1f} ms", "", None))
         rows.append(Row("scale", f"{n:,}: Usage dialog open -> list shown", f"{f['usage']:.1f} ms", "", None))
     return rows

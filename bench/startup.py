@@ -32,7 +32,7 @@ def first_paint(cmd, env, *, timeout: float = 30.0) -> tuple[float, list[str]]:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.communicate()
-        raise RuntimeError(f"{cmd} did not paint within {timeout} s")
+        raise RuntimeError(f"{cmd} did not paint within {timeout} s") from None
     if not out.exists():
         raise RuntimeError(f"{cmd} exited ({proc.returncode}) without painting: {err.decode()[-800:]}")
     data = json.loads(out.read_text())
@@ -82,21 +82,43 @@ def run(rounds: int = 9) -> tuple[list[Row], dict]:
     loaded = [m for m in FORBIDDEN if m in modules]
     rows = [
         Row("start-up", "bare `tkinter.Tk()` start to first paint (floor)", f"{ms(floor):.0f} ms", "", None),
-        Row("start-up", "bare `customtkinter.CTk()` start to first paint", f"{ms(floor_ctk):.0f} ms "
-            f"({floor_ctk / floor:.2f}x)", "", None),
-        Row("start-up", "`python -m xconn_app` to first painted main window",
-            f"{ms(got):.0f} ms = {ratio:.2f}x", f"<= {BUDGET_RATIO}x", ratio <= BUDGET_RATIO),
-        Row("start-up", "requests/oauthlib/keyring not loaded before first paint",
-            "none loaded" if not loaded else "loaded: " + ", ".join(loaded), "none", not loaded),
+        Row(
+            "start-up",
+            "bare `customtkinter.CTk()` start to first paint",
+            f"{ms(floor_ctk):.0f} ms ({floor_ctk / floor:.2f}x)",
+            "",
+            None,
+        ),
+        Row(
+            "start-up",
+            "`python -m xconn_app` to first painted main window",
+            f"{ms(got):.0f} ms = {ratio:.2f}x",
+            f"<= {BUDGET_RATIO}x",
+            ratio <= BUDGET_RATIO,
+        ),
+        Row(
+            "start-up",
+            "requests/oauthlib/keyring not loaded before first paint",
+            "none loaded" if not loaded else "loaded: " + ", ".join(loaded),
+            "none",
+            not loaded,
+        ),
     ]
     rows += onefile(env)
     imp_rows, groups = importtime(env)
     parts = phases(env)
-    extra = {"startup_ms": {"bare_tk": ms(floor), "bare_ctk": ms(floor_ctk), "app": ms(got),
-                            "app_runs": [round(ms(x), 1) for x in app]},
-             "imports_top": sorted(imp_rows, key=lambda r: -r[1])[:10],
-             "imports_groups": sorted(groups.items(), key=lambda kv: -kv[1])[:10],
-             "imports_total_us": sum(r[1] for r in imp_rows), "startup_phases": parts}
+    extra = {
+        "startup_ms": {
+            "bare_tk": ms(floor),
+            "bare_ctk": ms(floor_ctk),
+            "app": ms(got),
+            "app_runs": [round(ms(x), 1) for x in app],
+        },
+        "imports_top": sorted(imp_rows, key=lambda r: -r[1])[:10],
+        "imports_groups": sorted(groups.items(), key=lambda kv: -kv[1])[:10],
+        "imports_total_us": sum(r[1] for r in imp_rows),
+        "startup_phases": parts,
+    }
     return rows, extra
 
 
@@ -105,8 +127,14 @@ def phases(env, runs: int = 5) -> dict[str, float]:
     env = {k: v for k, v in env.items() if k not in ("XCONN_BENCH_FIRST_PAINT", "XCONN_BENCH_EXIT")}
     got: dict[str, list[float]] = {}
     for _ in range(runs):
-        res = subprocess.run([PYTHON, str(BENCH / "_startup_parts.py")], env=env, cwd=str(ROOT),
-                             capture_output=True, text=True, timeout=60)
+        res = subprocess.run(
+            [PYTHON, str(BENCH / "_startup_parts.py")],
+            env=env,
+            cwd=str(ROOT),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         if res.returncode != 0 or not res.stdout.strip():
             return {"failed": res.stderr[-300:]}
         for k, v in json.loads(res.stdout.strip().splitlines()[-1]).items():
@@ -132,8 +160,9 @@ def onefile(env) -> list[Row]:
     if not times:
         return [Row("start-up", "onefile `dist/xconn` start", "did not show a window", "<= 1.0 s", False)]
     got = median(times)
-    return [Row("start-up", f"onefile `dist/xconn` start ({how})", f"{ms(got):.0f} ms", "<= 1.0 s",
-                got <= ONEFILE_BUDGET_S)]
+    return [
+        Row("start-up", f"onefile `dist/xconn` start ({how})", f"{ms(got):.0f} ms", "<= 1.0 s", got <= ONEFILE_BUDGET_S)
+    ]
 
 
 def _mapped_by_xdotool(exe: Path, env) -> float | None:
@@ -145,8 +174,9 @@ def _mapped_by_xdotool(exe: Path, env) -> float | None:
     proc = subprocess.Popen([str(exe)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         while time.perf_counter() - t0 < 20:
-            r = subprocess.run(["xdotool", "search", "--onlyvisible", "--pid", str(proc.pid)],
-                               capture_output=True, text=True)
+            r = subprocess.run(
+                ["xdotool", "search", "--onlyvisible", "--pid", str(proc.pid)], capture_output=True, text=True
+            )
             if r.stdout.strip():
                 return time.perf_counter() - t0
             time.sleep(0.01)

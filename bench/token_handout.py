@@ -66,12 +66,12 @@ def run(rounds: int = 11) -> tuple[list[Row], dict]:
             raise RuntimeError(f"{c} failed: {r.stderr[-500:]}")
         return took
 
-    once(cmd + ["token", NAME])
+    once([*cmd, "token", NAME])
     once(floor_cmd)
     floor, got = [], []
     for _ in range(rounds):
         floor.append(once(floor_cmd))
-        got.append(once(cmd + ["token", NAME]))
+        got.append(once([*cmd, "token", NAME]))
     f, g = median(floor), median(got)
     ratio = g / f
     log(f"token: floor {ms(f):.0f} ms, xconn token {ms(g):.0f} ms ({ratio:.2f}x)")
