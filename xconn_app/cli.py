@@ -419,6 +419,7 @@ def cmd_doctor(args: argparse.Namespace) -> ExitCode:
                     "ok": c.ok,
                     "detail": c.detail,
                     "fix": c.fix,
+                    "command": c.command,
                     "action": c.action,
                 }
                 for c in checks
@@ -549,6 +550,8 @@ def cmd_whoami(args: argparse.Namespace) -> None:
     _out(f"{current_user()}: {role.reason}")
     if not role.admin:
         _out(role.how_to_become_admin())
+        if role.admin_command():
+            _out(f"Command for IT: {role.admin_command()}")
     _out(f"Connection list: {visible(svc.location.path)} ({svc.location.scope})")
     return None
 
@@ -742,6 +745,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _err(f"xconn: {exc.message}")
         if exc.next_step:
             _err(f"Next step: {exc.next_step}")
+        if exc.command:
+            _err(f"Command line: {exc.command}")
         return int(exc.exit_code)
     except KeyboardInterrupt:
         _err("xconn: stopped.")

@@ -141,15 +141,18 @@ class Role:
         group = admin_group()
         if self.pending:
             return f"You were added to the group '{group}', but that takes effect only after you sign out and back in."
-        if os.name == "nt":
-            return (
-                f"Ask IT to add you to the local group '{group}' (or use Diagnose > Become a list "
-                "administrator, which asks for an administrator's password)."
-            )
         return (
-            f"Ask IT to add you to the group '{group}': sudo xconn setup-machine --add-admin {me().name} "
-            "(or use Diagnose > Become a list administrator, which asks for an administrator's password)."
+            f"Ask IT to add you to the {'local ' if os.name == 'nt' else ''}group '{group}', or use Diagnose > "
+            "Become a list administrator, which asks for an administrator's password."
         )
+
+    def admin_command(self) -> str:
+        """The command an administrator runs to make this user a list administrator."""
+        if self.pending:
+            return ""
+        if os.name == "nt":
+            return f'net localgroup {admin_group()} "{me().name}" /add'
+        return f"sudo xconn setup-machine --add-admin {me().name}"
 
 
 def role() -> Role:
@@ -168,7 +171,7 @@ def role() -> Role:
         return Role(
             False,
             f"You can use the connections; the group '{group}' of list administrators does not "
-            "exist on this computer yet (xconn setup-machine creates it).",
+            "exist on this computer yet (installing xconn creates it).",
         )
     if gid == os.getegid() or gid in os.getgroups():
         return Role(True, f"You are a member of the group '{group}', so you can change the connection list.")

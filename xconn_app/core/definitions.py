@@ -45,7 +45,8 @@ class Definitions:
                 return c
         raise NotFound(
             f"There is no connection called '{visible(key, 100)}'.",
-            "Check the name in the Connections list (command line: xconn list).",
+            "Check the name in the Connections list.",
+            command="xconn list",
         )
 
     @staticmethod
@@ -56,7 +57,8 @@ class Definitions:
                 return p
         raise NotFound(
             f"There is no capture profile called '{visible(key, 100)}'.",
-            "Check the name on the Profiles tab (command line: xconn profile list).",
+            "Check the name on the Profiles tab.",
+            command="xconn profile list",
         )
 
     @staticmethod
@@ -80,7 +82,11 @@ class Definitions:
     def require_admin(self, action: str) -> None:
         role = self.role()
         if not role.admin:
-            raise NotAllowed(f"Only list administrators can {action}. {role.reason}", role.how_to_become_admin())
+            raise NotAllowed(
+                f"Only list administrators can {action}. {role.reason}",
+                role.how_to_become_admin(),
+                role.admin_command(),
+            )
 
     # -- changing it --------------------------------------------------------------------------------
     @contextlib.contextmanager

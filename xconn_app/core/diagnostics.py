@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from .errors import XconnError
+from .errors import COMMAND_REPAIR, STEP_REPAIR, XconnError
 from .model import Connection, Grant, Status, current_host, current_user, iso, now
 from .text import visible
 
@@ -33,6 +33,7 @@ class DoctorCheck:
     fix: str = ""
     warning: bool = False  # works, but needs attention soon
     action: str = ""  # one of ACTION_*, when the fix can be done from xconn
+    command: str = ""  # the command line that does the fix (the report and the CLI show it)
 
     @property
     def mark(self) -> str:
@@ -96,6 +97,7 @@ class Diagnostics:
             role.how_to_become_admin(),
             warning=role.pending,
             action=ACTION_BECOME_ADMIN,
+            command=role.admin_command(),
         )
 
     def keyring(self) -> DoctorCheck:
@@ -111,16 +113,20 @@ class Diagnostics:
                 name,
                 True,
                 f"{visible(loc.path)} is this user's own list: {visible(loc.reason)}.",
-                "An administrator creates the shared list: xconn setup-machine (the installer runs it).",
+                "An administrator creates the shared list by installing xconn, or with Diagnose > Repair the shared "
+                "folder.",
                 warning=True,
                 action=ACTION_SETUP_MACHINE,
+                command=COMMAND_REPAIR,
             )
         try:
             loc.folder().check()
         except FileNotFoundError:
             return DoctorCheck(name, True, f"{visible(loc.path)} does not exist yet; it is made at the first save.")
         except XconnError as exc:
-            return DoctorCheck(name, False, exc.message, exc.next_step, action=ACTION_SETUP_MACHINE)
+            return DoctorCheck(
+                name, False, exc.message, exc.next_step, action=ACTION_SETUP_MACHINE, command=COMMAND_REPAIR
+            )
         detail = f"{visible(loc.path)} ({loc.scope})"
         status_folder = loc.status_folder() if loc.machine else None
         if status_folder is not None:
@@ -132,8 +138,9 @@ class Diagnostics:
                     name,
                     False,
                     f"{detail}; its status folder is not right: {msg}",
-                    "Run 'xconn setup-machine' as an administrator to repair it.",
+                    STEP_REPAIR,
                     action=ACTION_SETUP_MACHINE,
+                    command=COMMAND_REPAIR,
                 )
         return DoctorCheck(name, True, f"{detail}: owners and modes are right.")
 
@@ -280,6 +287,8 @@ def report(service: Service, checks: list[DoctorCheck]) -> str:
         lines.append(f"[{c.mark}] {c.name}: {visible(c.detail)}")
         if c.fix and c.mark != "PASS":
             lines.append(f"       Fix: {visible(c.fix)}")
+            if c.command:
+                lines.append(f"       Command: {visible(c.command)}")
     failed = sum(1 for c in checks if not c.ok)
     lines += ["", f"{failed} problem(s) found." if failed else "No problems found."]
     return "\n".join(lines)

@@ -19,12 +19,22 @@ class ExitCode(IntEnum):
     NOT_ALLOWED = 5  # a change to the connection list by someone who is not a list administrator
 
 
+def authorize_command(name: str) -> str:
+    return 'xconn authorize "' + name.replace('"', '\\"') + '"'
+
+
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = ExitCode.OK, ExitCode.ERROR, ExitCode.USAGE
 EXIT_REAUTHORIZE, EXIT_TIMEOUT, EXIT_NOT_ALLOWED = ExitCode.REAUTHORIZE, ExitCode.TIMEOUT, ExitCode.NOT_ALLOWED
 
 # -- next steps said in more than one place ---------------------------------------------------
-STEP_REAUTHORIZE = "Select the connection and press Re-authorize (command line: xconn authorize NAME)."
-STEP_AUTHORIZE = "Select the connection and press Authorize (command line: xconn authorize NAME)."
+# Next steps are for people in the window and at the command line alike: no command lines in them.
+# A command that does the same (for the command line only) goes in XconnError.command.
+STEP_REAUTHORIZE = "Select the connection and press Re-authorize."
+STEP_AUTHORIZE = "Select the connection and press Authorize."
+STEP_REPAIR = (
+    "Ask IT to repair the shared folder: Diagnose > Repair the shared folder does it with an administrator's password."
+)
+COMMAND_REPAIR = "sudo xconn setup-machine"
 STEP_TRY_LATER = "Try again in a few minutes."
 STEP_CHECK_NETWORK = "Check the internet connection (open https://www.xero.com in the browser) and try again."
 
@@ -35,10 +45,11 @@ class XconnError(Exception):
     exit_code = EXIT_ERROR
     title = "Something went wrong"
 
-    def __init__(self, message: str, next_step: str = ""):
+    def __init__(self, message: str, next_step: str = "", command: str = ""):
         super().__init__(message)
         self.message = message
         self.next_step = next_step
+        self.command = command  # the command line that does the next step (printed by the CLI only)
 
     def __str__(self) -> str:
         return f"{self.message} {self.next_step}".strip()

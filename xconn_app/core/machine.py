@@ -56,7 +56,8 @@ def setup_machine(
     if not accounts.is_root():
         raise NotAllowed(
             "Setting up the shared connection list needs administrator rights.",
-            "Run it as an administrator: sudo xconn setup-machine (Windows: from an elevated prompt).",
+            "Run it as an administrator (in the window: Diagnose > Repair the shared folder).",
+            "sudo xconn setup-machine",
         )
     if add_admin is not None and not USER_RE.match(add_admin):
         raise InvalidInput(f"'{visible(add_admin, 64)}' is not a user name.", "Give the login name of the user.")
@@ -91,7 +92,8 @@ def _posix_group(add_admin: str | None, report: SetupReport) -> int:
         if done.returncode != 0:
             raise XconnError(
                 f"The group '{group}' could not be created: {done.stderr.strip()}",
-                "Create it yourself (groupadd --system xconn) and run setup-machine again.",
+                "Create the group yourself and run setup-machine again.",
+                f"groupadd --system {group}",
             ) from None
         gid = grp.getgrnam(group).gr_gid
         report.say(f"Created the group '{group}' of list administrators.")
@@ -113,7 +115,8 @@ def _posix_group(add_admin: str | None, report: SetupReport) -> int:
             if done.returncode != 0:
                 raise XconnError(
                     f"{add_admin} could not be added to '{group}': {done.stderr.strip()}",
-                    f"Add them yourself: usermod -a -G {group} {add_admin}",
+                    "Add them to the group yourself.",
+                    f"usermod -a -G {group} {add_admin}",
                 )
             report.say(
                 f"Added {add_admin} to '{group}'. They must sign out and back in before they can change "
@@ -256,7 +259,8 @@ def _windows(target: Path, add_admin: str | None, report: SetupReport) -> None:
         if done.returncode != 0:
             raise XconnError(
                 f"The group '{group}' could not be created: {done.stderr.strip() or done.stdout.strip()}",
-                f"Create it yourself: net localgroup {group} /add",
+                "Create the group yourself and run setup-machine again.",
+                f"net localgroup {group} /add",
             )
         report.say(f"Created the local group '{group}' of list administrators.")
     if add_admin:
@@ -268,7 +272,8 @@ def _windows(target: Path, add_admin: str | None, report: SetupReport) -> None:
         else:
             raise XconnError(
                 f"{add_admin} could not be added to '{group}': {(done.stderr or done.stdout).strip()}",
-                f"Add them yourself: net localgroup {group} {add_admin} /add",
+                "Add them to the group yourself.",
+                f"net localgroup {group} {add_admin} /add",
             )
     if winsec.is_reparse_point(str(target)):
         raise UnsafeLocation(f"{target} is a link (reparse point).", "Remove it and run setup-machine again.")

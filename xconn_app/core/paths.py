@@ -166,11 +166,13 @@ def resolve(config_dir: str | os.PathLike | None = None) -> ListLocation:
     except FileNotFoundError:
         why = (
             f"there is no shared connection list on this computer yet ({machine}); "
-            "an administrator creates it by installing xconn or with: xconn setup-machine"
+            "an administrator creates it by installing xconn (or with Diagnose > Repair the shared folder)"
         )
     except UnsafeLocation as exc:
         if accounts.is_root():
-            raise UnsafeLocation(exc.message + " As an administrator xconn does not use it.", exc.next_step) from exc
+            raise UnsafeLocation(
+                exc.message + " As an administrator xconn does not use it.", exc.next_step, exc.command
+            ) from exc
         why = f"{exc.message} So this user's own list is used until an administrator repairs it ({exc.next_step})"
     except OSError as exc:
         why = f"the shared folder {machine} cannot be read ({exc.strerror or exc})"

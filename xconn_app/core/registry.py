@@ -209,7 +209,7 @@ class Registry:
         except OSError as exc:
             raise UnsafeLocation(
                 f"The connection list {visible(self.path)} cannot be read ({exc.strerror or exc}).",
-                "Check that this user may read that folder, or ask IT to repair it (xconn setup-machine).",
+                "Check that this user may read that folder, or ask IT to repair it.",
             ) from exc
         if raw is None:
             return RegistryData()

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import RegistryBusy, RegistryUnwritable, UnsafeLocation
+from .errors import COMMAND_REPAIR, STEP_REPAIR, RegistryBusy, RegistryUnwritable, UnsafeLocation
 from .text import visible
 
 POSIX = os.name == "posix"
@@ -97,9 +97,8 @@ class SafeFolder:
     def _unsafe(self, detail: str, fix: str = "") -> UnsafeLocation:
         return UnsafeLocation(
             f"xconn does not trust the {self.what} {visible(self.path)}: {detail}.",
-            fix
-            or "Ask IT to repair it: run 'xconn setup-machine' as an administrator (it fixes owners and "
-            "modes), or remove what is named here.",
+            fix or STEP_REPAIR,
+            "" if fix else COMMAND_REPAIR,
         )
 
     def _check_ancestor(self, st: os.stat_result, where: str) -> None:
@@ -200,12 +199,14 @@ class SafeFolder:
         if not self.policy.file_owner(st.st_uid):
             raise UnsafeLocation(
                 f"{where} belongs to {_owner_name(st.st_uid)}, who is not allowed to change it.",
-                "Ask IT to remove it or run 'xconn setup-machine' to repair the folder.",
+                STEP_REPAIR,
+                COMMAND_REPAIR,
             )
         if st.st_mode & 0o002:
             raise UnsafeLocation(
                 f"{where} can be changed by every user of this computer.",
-                "Ask IT to run 'xconn setup-machine' to repair the folder.",
+                STEP_REPAIR,
+                COMMAND_REPAIR,
             )
         return st
 
@@ -440,7 +441,7 @@ def unwritable(folder: Path, exc: OSError, what: str = "The connection list") ->
         )
     return RegistryUnwritable(
         f"{what} in {visible(folder)} cannot be saved: {exc.strerror or exc}.",
-        "Ask IT to check that folder's permissions (xconn setup-machine repairs the shared one). Nothing was changed.",
+        "Ask IT to check that folder's permissions. Nothing was changed.",
     )
 
 

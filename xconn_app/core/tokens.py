@@ -19,6 +19,7 @@ from .errors import (
     NotAuthorized,
     ReauthorizationRequired,
     XconnError,
+    authorize_command,
 )
 from .grants import GrantStore, UserState
 from .logs import remember_secret
@@ -77,16 +78,20 @@ class TokenBroker:
                     f"Connection '{conn.name}': {text[0].lower() + text[1:]}, so the earlier "
                     "authorization no longer fits.",
                     STEP_AUTHORIZE,
+                    authorize_command(conn.name),
                 )
             if grant.needs_reauthorization:
                 raise ReauthorizationRequired(
                     f"Connection '{conn.name}' needs re-authorization: Xero no longer accepts its grant"
                     + (f" ({grant.reason})." if grant.reason else "."),
                     STEP_REAUTHORIZE,
+                    authorize_command(conn.name),
                 )
         if tokens is None:
             raise NotAuthorized(
-                f"Connection '{conn.name}' is not authorized for {current_user()} on this computer.", STEP_AUTHORIZE
+                f"Connection '{conn.name}' is not authorized for {current_user()} on this computer.",
+                STEP_AUTHORIZE,
+                authorize_command(conn.name),
             )
 
     def _refresh_locked(self, conn: Connection, tokens: TokenSet, grant: Grant | None) -> TokenSet:
@@ -103,6 +108,7 @@ class TokenBroker:
                     f"Connection '{conn.name}' needs re-authorization: the answer to its last token renewal was "
                     "lost, and Xero accepts the previous token for 30 minutes only.",
                     STEP_REAUTHORIZE,
+                    authorize_command(conn.name),
                 )
             log.info("a renewal of %s lost its answer %.0f s ago: retrying with the same refresh token", conn.id, age)
         self._note(conn, refresh_sent_at=now())
@@ -115,7 +121,9 @@ class TokenBroker:
         except ReauthorizationRequired as exc:
             self.mark_needs_reauthorization(conn, "Xero said invalid_grant when renewing the token")
             raise ReauthorizationRequired(
-                f"Connection '{conn.name}' needs re-authorization. {exc.message}", exc.next_step
+                f"Connection '{conn.name}' needs re-authorization. {exc.message}",
+                exc.next_step,
+                authorize_command(conn.name),
             ) from exc
         remember_secret(new.access_token, new.refresh_token, new.id_token)
         if not new.refresh_token:
@@ -169,7 +177,9 @@ class TokenBroker:
         except AccessTokenRejected as exc:
             self.mark_needs_reauthorization(conn, "Xero rejected a freshly renewed access token")
             raise ReauthorizationRequired(
-                f"Xero rejects the tokens of connection '{conn.name}': the access was revoked.", STEP_REAUTHORIZE
+                f"Xero rejects the tokens of connection '{conn.name}': the access was revoked.",
+                STEP_REAUTHORIZE,
+                authorize_command(conn.name),
             ) from exc
 
     # -- storing and forgetting ------------------------------------------------------------------------

@@ -1,19 +1,14 @@
-"""Words for the window: plurals, and the core's messages without command lines.
+"""Words for the window: plurals, and text from the command line without its command lines.
 
-The core's next steps are written for the command line and the window alike, some with a command
-in brackets ("(command line: xconn authorize NAME)"): the window offers buttons instead, so it
-drops those (issue 11: no command lines in the window).
+The core's messages and next steps hold no command lines (a command is in XconnError.command, which
+only the command line prints); setup-machine's output, shown by Diagnose, is cleaned of them here.
 """
 
 from __future__ import annotations
 
-import re
-
-_COMMAND_NOTE = re.compile(r"\s*\((?:command line|CLI|terminal)[^()]*\)", re.IGNORECASE)
-# A command in quotes ('xconn setup-machine'), after a colon (": xconn setup-machine"), with sudo, or an option.
-_RUN_SENTENCE = re.compile(
-    r"[^.!?]*(?:'xconn[^']*'|:\s+xconn(?:-cli)?\s+[a-z]|\bsudo\s|\s--[a-z][a-z-]+)[^.!?]*[.!?]?\s*"
-)
+# The command line prints, after a plain message, the command that does the next step; the window
+# shows setup-machine's output (Diagnose) and offers buttons instead of commands.
+_COMMAND_LINES = ("Command line:", "Command for IT:", "Command:")
 
 
 def plural(n: int, noun: str, many: str | None = None) -> str:
@@ -22,11 +17,9 @@ def plural(n: int, noun: str, many: str | None = None) -> str:
 
 
 def plain(text: str) -> str:
-    """``text`` without bracketed command-line notes or sentences that tell the person to run a command."""
-    text = _COMMAND_NOTE.sub("", text)
-    if _RUN_SENTENCE.search(text):
-        text = _RUN_SENTENCE.sub("", text)
-    return re.sub(r"\s{2,}", " ", text).strip()
+    """``text`` without the lines the command line adds to name a command (see _COMMAND_LINES)."""
+    lines = [line for line in text.splitlines() if not line.strip().startswith(_COMMAND_LINES)]
+    return "\n".join(lines).strip()
 
 
 def names(items: list[str], limit: int = 5) -> str:
