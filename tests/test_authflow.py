@@ -215,3 +215,17 @@ def test_save_and_enter_rules(may_change, valid, view, chosen, before, saved_ten
     )
     assert (rule.label, rule.enabled) == (label, enabled)
     assert next_step(view, rule) == enter
+
+
+def test_cancel_after_authorizing_twice_puts_back_what_was_there_before(flow, redirect_url):
+    flow.check_first = False
+    for _ in range(2):  # Authorize, then Authorize again in the same dialog
+        flow.start(None, values(redirect_url))
+        flow.pump.until(lambda: flow.view.phase is Phase.WAITING)
+        browser_allows(flow)
+        flow.pump.until(lambda: flow.view.phase is Phase.CHOOSING)
+    conn_id = flow.outcome.connection.id
+    done = []
+    flow.discard(lambda: done.append(True))
+    flow.pump.until(lambda: done)
+    assert flow.service.store.load(conn_id) is None and flow.service.grants.all() == {}

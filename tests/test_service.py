@@ -179,3 +179,18 @@ def test_no_secret_reaches_the_registry_the_history_the_log_or_details(standin, 
         for secret in secrets:
             assert secret not in text, f"a secret leaked into {where}"
     assert "[redacted]" in (isolated / "logs" / "xconn.log").read_text()
+
+
+def test_a_grant_made_for_the_new_client_id_survives_the_save(standin, redirect_url, service):
+    """The Definition dialog authorizes the edited definition before Save: changing the Client ID then
+    must not throw away the grant that was just made for it."""
+    other = "FEDCBA9876543210FEDCBA9876543210"
+    standin.register_app(other, [redirect_url])
+    conn = service.add("A", CLIENT_ID, redirect_url)
+    authorize(service, "A")
+    with service.begin_authorization("A", client_id=other) as pending:
+        threading.Thread(target=requests.get, args=(pending.url,), kwargs={"timeout": 10}, daemon=True).start()
+        pending.wait(20)
+    service.edit("A", client_id=other)
+    assert service.store.load(conn.id) is not None
+    assert service.rows()[0].status is Status.CONNECTED

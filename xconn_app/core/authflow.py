@@ -126,6 +126,9 @@ class AuthFlow:
         """Authorize (or Authorize again / Try again): check with Xero, listen, open the browser."""
         if self.view.busy:
             return
+        if key is None and self.outcome is not None and not values.get("connection_id"):
+            # a new connection authorized again: the same draft, so that its grant is replaced, not doubled
+            values = {**values, "connection_id": self.outcome.connection.id}
         self._close_pending()
         self._attempt += 1
         attempt = self._attempt
@@ -224,6 +227,11 @@ class AuthFlow:
     def _done(self, attempt: int, outcome: AuthorizationOutcome) -> None:
         if attempt != self._attempt:
             return
+        if self.outcome is not None:
+            # Authorized again in the same dialog: Cancel must still put back what was there before the
+            # first authorization, not the first attempt's grant.
+            outcome.previous_tokens = self.outcome.previous_tokens
+            outcome.previous_grant = self.outcome.previous_grant
         self.outcome = outcome
         tenants = tuple(outcome.tenants)
         who = f" as {outcome.xero_user}" if outcome.xero_user else ""

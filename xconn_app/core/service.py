@@ -340,8 +340,11 @@ class Service:
                 )
         if tenant is not None:
             self._note_tenant(conn, tenant)
-        if conn.client_id != before_client:
-            self.broker.forget(conn.id)  # this user's tokens belong to the old Xero app: useless now
+        mine = self.grants.get(conn.id)
+        if conn.client_id != before_client and (mine is None or mine.fingerprint != conn.fingerprint):
+            # this user's tokens belong to the old Xero app: useless now (unless this user just authorized
+            # the new definition, as the Definition dialog does before Save)
+            self.broker.forget(conn.id)
         self.publish_status()
         return conn
 
