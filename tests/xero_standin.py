@@ -341,6 +341,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "Xero-StandIn/1.0"
     sys_version = ""
+    # The handler writes status line, headers and body separately; over TLS each is a small record, and
+    # Nagle's algorithm held the last one back until the client's delayed ACK (~40 ms per request).
+    disable_nagle_algorithm = True
 
     def log_message(self, format, *args):  # quiet server
         pass
