@@ -121,10 +121,20 @@ class UserState:
         return doc
 
 
+_PYTHON_TYPES = {"float": float, "bool": bool, "str": str, "dict": dict}
+_EXPECTED = tuple((name, _PYTHON_TYPES[str(_TYPES[name])]) for name in GRANT_FIELDS)
+_EXPECTED_TYPES = tuple(kind for _name, kind in _EXPECTED)
+_FLOATS = tuple(name for name, kind in _EXPECTED if kind is float)
+
+
 def _grant_from(raw: dict) -> Grant | None:
     cid = raw.get("connection_id")
     if not is_id(cid):
         return None
+    # The usual case, every field present with its own type (as _write saved it): taken as it is.
+    if len(raw) == len(GRANT_FIELDS) and tuple(map(type, map(raw.get, GRANT_FIELDS))) == _EXPECTED_TYPES:
+        if all(map(math.isfinite, map(raw.__getitem__, _FLOATS))):
+            return Grant(**raw)
     values: dict[str, Any] = {}  # each value is of its field's type, checked below
     for name in GRANT_FIELDS:
         if name not in raw:

@@ -7,6 +7,7 @@ folder, its tokens in that user's keyring, and it never goes into the shared fil
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
@@ -121,6 +122,11 @@ class Tenant:
 
 def fingerprint(client_id: str, redirect_url: str, scopes: list[str]) -> str:
     """What a grant was made for: a changed Client ID, redirect URL or scope set needs a new one."""
+    return _fingerprint(client_id, redirect_url, tuple(scopes))
+
+
+@functools.lru_cache(maxsize=20_000)  # every status needs it: the table asks for 10,000 at each refresh
+def _fingerprint(client_id: str, redirect_url: str, scopes: tuple[str, ...]) -> str:
     text = "\n".join([client_id, redirect_url, " ".join(sorted(set(scopes)))])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
