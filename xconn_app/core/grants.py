@@ -132,9 +132,12 @@ def _grant_from(raw: dict) -> Grant | None:
     if not is_id(cid):
         return None
     # The usual case, every field present with its own type (as _write saved it): taken as it is.
-    if len(raw) == len(GRANT_FIELDS) and tuple(map(type, map(raw.get, GRANT_FIELDS))) == _EXPECTED_TYPES:
-        if all(map(math.isfinite, map(raw.__getitem__, _FLOATS))):
-            return Grant(**raw)
+    if (
+        len(raw) == len(GRANT_FIELDS)
+        and tuple(map(type, map(raw.get, GRANT_FIELDS))) == _EXPECTED_TYPES
+        and all(map(math.isfinite, map(raw.__getitem__, _FLOATS)))
+    ):
+        return Grant(**raw)
     values: dict[str, Any] = {}  # each value is of its field's type, checked below
     for name in GRANT_FIELDS:
         if name not in raw:
