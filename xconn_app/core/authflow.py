@@ -87,6 +87,13 @@ class ViewChanges(TypedDict, total=False):
     reaches_saved: bool
 
 
+def _error_text(error: XconnError | None) -> str:
+    """A failure in the dialog's words: the plain message and its next step."""
+    if error is None:
+        return "Something unexpected went wrong; the details are in the log."
+    return f"{error.message} {error.next_step}".strip()
+
+
 def _plural(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
@@ -300,9 +307,7 @@ class AuthFlow:
         self._set(
             phase=Phase.FAILED,
             headline="Authorization did not complete.",
-            detail=f"{error.message} {error.next_step}".strip()
-            if error
-            else "Something unexpected went wrong; the details are in the log.",
+            detail=_error_text(error),
             tone="error",
             error=error,
             url="",
@@ -334,9 +339,7 @@ class AuthFlow:
             self._set(
                 phase=Phase.FAILED,
                 headline="That address did not finish the sign-in.",
-                detail=f"{error.message} {error.next_step}".strip()
-                if error
-                else "Something unexpected went wrong; the details are in the log.",
+                detail=_error_text(error),
                 tone="error",
                 error=error,
                 paste=True,

@@ -210,61 +210,64 @@ class SafeFolder:
             )
         return st
 
-    def read(self, name: str, limit: int) -> bytes | None:
-        """The file's bytes, or None when it does not exist. FileTooBig past ``limit`` bytes."""
+    @contextlib.contextmanager
+    def _reading(self, name: str) -> Iterator[tuple[int, os.stat_result] | None]:
+        """(descriptor, its stat) of a file opened for reading and checked; None when it does not exist."""
         check_name(name)
         with self.open() as dfd:
             try:
                 fd = self._open_file(name, os.O_RDONLY, dfd)
             except FileNotFoundError:
-                return None
+                yield None
+                return
             try:
-                st = self._check_file(fd, name) if POSIX else os.fstat(fd)
-                if st.st_size > limit:
-                    raise FileTooBig(
-                        f"{visible(self.path / name)} is {_human(st.st_size)}, more than xconn reads "
-                        f"({_human(limit)}); it was left unchanged.",
-                        "Ask IT to check that file: it is far bigger than a connection list can be.",
-                        size=st.st_size,
-                    )
-                chunks, total = [], 0
-                while total <= limit:
-                    chunk = os.read(fd, min(1 << 20, limit + 1 - total))
-                    if not chunk:
-                        break
-                    chunks.append(chunk)
-                    total += len(chunk)
-                if total > limit:
-                    raise FileTooBig(
-                        f"{visible(self.path / name)} grew past {_human(limit)} while being read.",
-                        "Try again; ask IT to check the file if this repeats.",
-                        size=total,
-                    )
-                return b"".join(chunks)
+                yield fd, (self._check_file(fd, name) if POSIX else os.fstat(fd))
             finally:
                 os.close(fd)
 
+    def read(self, name: str, limit: int) -> bytes | None:
+        """The file's bytes, or None when it does not exist. FileTooBig past ``limit`` bytes."""
+        with self._reading(name) as opened:
+            if opened is None:
+                return None
+            fd, st = opened
+            if st.st_size > limit:
+                raise FileTooBig(
+                    f"{visible(self.path / name)} is {_human(st.st_size)}, more than xconn reads "
+                    f"({_human(limit)}); it was left unchanged.",
+                    "Ask IT to check that file: it is far bigger than a connection list can be.",
+                    size=st.st_size,
+                )
+            chunks, total = [], 0
+            while total <= limit:
+                chunk = os.read(fd, min(1 << 20, limit + 1 - total))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                total += len(chunk)
+            if total > limit:
+                raise FileTooBig(
+                    f"{visible(self.path / name)} grew past {_human(limit)} while being read.",
+                    "Try again; ask IT to check the file if this repeats.",
+                    size=total,
+                )
+            return b"".join(chunks)
+
     def read_tail(self, name: str, limit: int) -> tuple[bytes, bool] | None:
         """The last ``limit`` bytes of a file and whether that is all of it; None when missing."""
-        check_name(name)
-        with self.open() as dfd:
-            try:
-                fd = self._open_file(name, os.O_RDONLY, dfd)
-            except FileNotFoundError:
+        with self._reading(name) as opened:
+            if opened is None:
                 return None
-            try:
-                st = self._check_file(fd, name) if POSIX else os.fstat(fd)
-                start = max(0, st.st_size - limit)
-                os.lseek(fd, start, os.SEEK_SET)
-                data = b""
-                while len(data) < limit:
-                    chunk = os.read(fd, limit - len(data))
-                    if not chunk:
-                        break
-                    data += chunk
-                return data, start == 0
-            finally:
-                os.close(fd)
+            fd, st = opened
+            start = max(0, st.st_size - limit)
+            os.lseek(fd, start, os.SEEK_SET)
+            data = b""
+            while len(data) < limit:
+                chunk = os.read(fd, limit - len(data))
+                if not chunk:
+                    break
+                data += chunk
+            return data, start == 0
 
     def _open_file(self, name: str, flags: int, dfd: int | None, mode: int = 0o600) -> int:
         flags |= _CLOEXEC | _NONBLOCK | _NOFOLLOW
