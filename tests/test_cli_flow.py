@@ -13,22 +13,12 @@ import time
 
 import requests
 from attack import consent as consent_in_browser
-from attack import expire_local_access_token
+from attack import expire_local_access_token, start_cli
 from conftest import CLIENT_ID, ROOT
 
 
 def start_authorize(*args, env=None):
-    full_env = dict(os.environ)
-    full_env.update(env or {})
-    return subprocess.Popen(
-        [sys.executable, "-m", "xconn_app", "authorize", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        env=full_env,
-        cwd=str(ROOT),
-    )
+    return start_cli("authorize", *args, env=env)
 
 
 def expire_stored_access_token():
