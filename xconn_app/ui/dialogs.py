@@ -34,6 +34,8 @@ def describe(exc_or_title, text: str | None = None) -> tuple[str, str]:
     from .words import plain
 
     if isinstance(exc_or_title, XconnError):
+        if exc_or_title.__cause__ is not None:  # what the plain message translated, for support (log redacts)
+            log.warning("%s (caused by %r)", exc_or_title.message, exc_or_title.__cause__)
         body = plain(exc_or_title.message)
         if exc_or_title.next_step:
             body += "\n\n" + plain(exc_or_title.next_step)
